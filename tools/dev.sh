@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# One command per job, on a fresh machine or an existing checkout:
+#   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, nbdev_test, docs site + browser test
+#   bash tools/dev.sh study   set up .venv, then run the main job (the study on the embedded default)
+#   bash tools/dev.sh setup   only set up .venv
+# Set-up: creates .venv (Python >= 3.10), installs the CPU torch wheel first where there is no GPU (a CUDA build
+# is several GB), then the package with its dev extras. Nothing here downloads models or data sets.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+job="${1:-test}"
+PY="${PYTHON:-python3}"
+TORCH_VERSION="2.13.0"
+
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    echo "== creating .venv with $($PY --version)"
+    "$PY" -m venv .venv || { echo "FAILED: could not create a virtual environment with $PY (set PYTHON=/path/to/python3.10+)"; exit 1; }
+  fi
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+  if ! python -c "import torch" 2>/dev/null; then
+    if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+      echo "== GPU found: installing torch with CUDA"
+      pip install -q "torch==$TORCH_VERSION" || exit 1
+    else
+      echo "== no GPU: installing the CPU torch wheel first"
+      pip install -q "torch==$TORCH_VERSION+cpu" 2>/dev/null \
+        || pip install -q "torch==$TORCH_VERSION" --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple \
+        || { echo "FAILED: could not install the CPU torch wheel"; exit 1; }
+    fi
+  fi
+  echo "== installing subnet_nb[dev]"
+  pip install -q -e ".[dev]" || { echo "FAILED: pip install -e .[dev]"; exit 1; }
+}
+
+run_tests() {
+  export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1  # tests never touch the network
+  export TOKENIZERS_PARALLELISM=false
+  local passed=0 failed=0
+  check() {  # check NAME COMMAND... : run, count, report
+    local name="$1"; shift
+    if "$@"; then echo "PASS: $name"; passed=$((passed+1)); else echo "FAIL: $name"; failed=$((failed+1)); fi
+  }
+  snapshot() { find "$1" -type f \( -name '*.ipynb' -o -name '*.py' \) -print0 | sort -z | xargs -0 sha256sum; }
+  unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND changes files in DIR
+    local dir="$1" msg="$2"; shift 2
+    local before after; before="$(snapshot "$dir")"
+    "$@" >/dev/null 2>&1 || { echo "  $* failed"; return 1; }
+    after="$(snapshot "$dir")"
+    if [ "$before" != "$after" ]; then
+      echo "  $msg"; diff <(echo "$before") <(echo "$after") | sed 's/^/  /' | head -20; return 1
+    fi
+  }
+  echo "== 1/5 nbdev_clean leaves nbs/ unchanged"
+  check "notebooks are clean" unchanged_after nbs "nbdev_clean changed these notebooks: run nbdev_clean and commit them" nbdev_clean
+  echo "== 2/5 nbdev_export leaves subnet_nb/ unchanged"
+  check "library matches notebooks" unchanged_after subnet_nb "nbdev_export changed subnet_nb/: the library is out of sync with nbs/; run nbdev_export and commit" nbdev_export
+  echo "== 3/5 README.md matches nbs/index.ipynb"
+  check "README is current" python tools/build_docs.py check-readme
+
+  echo "== 4/5 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
+  local nbs n_nb log t0
+  nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
+  log=$(mktemp); t0=$(date +%s)
+  nbdev_test --n_workers 2 --timing 2>&1 | tee "$log"
+  n_nb=$(sed -n '/Tests Failed On The Following Notebooks/,$p' "$log" | grep -cP '^\t\S+\.ipynb$')
+  if grep -q "^Success" "$log" && [ "$n_nb" -eq 0 ]; then passed=$((passed+nbs)); else
+    [ "$n_nb" -eq 0 ] && n_nb=$nbs   # the runner died without a list: count every notebook as failed
+    passed=$((passed+nbs-n_nb)); failed=$((failed+n_nb)); fi
+  echo "   notebooks: $((nbs-n_nb)) passed, $n_nb failed in $(( $(date +%s)-t0 ))s"
+
+  echo "== 5/5 docs site, rendered in headless Chromium"
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "   installing Debian's chromium"
+    if [ "$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1
+    else (sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; fi
+  fi
+  check "docs site builds" python tools/build_docs.py site
+  local dlog; dlog=$(mktemp)
+  python tools/test_docs.py 2>&1 | tee "$dlog"
+  passed=$((passed+$(grep -c '^PASS' "$dlog"))); failed=$((failed+$(grep -c '^FAIL' "$dlog")))
+  grep -q '^PASS\|^FAIL' "$dlog" || { echo "FAIL: docs browser test produced no result"; failed=$((failed+1)); }
+
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+case "$job" in
+  setup) setup ;;
+  test) setup; run_tests ;;
+  study)
+    setup
+    echo "== preparing the embedded model"
+    subnet_nb embedded || exit 1
+    echo "The study runner (subnet_nb study run --preset embedded) is not built yet; the embedded model is ready."
+    ;;
+  *) echo "usage: bash tools/dev.sh test|study|setup"; exit 2 ;;
+esac
