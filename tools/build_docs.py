@@ -61,6 +61,8 @@ def clean_nb(nb: dict) -> dict:
         c["source"], c["outputs"] = body, outs
         if body or outs: cells.append(c)
     nb["cells"] = cells
+    for c in cells: c.pop("id", None)
+    nb["nbformat"], nb["nbformat_minor"] = 4, 4  # cell ids are optional before 4.5; new cells have none
     nb.setdefault("metadata", {})["subnet_nb_docs"] = meta
     return nb
 
