@@ -16,7 +16,8 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
                 "--no-first-run", "--disable-sync", "--disable-quic", "--hide-scrollbars"]
 # page -> (expected <title> part, text that proves the page's content rendered)
 PAGES = {"index.html": ("subnet_nb", "Three lenses compare two subnetworks"),
-         "models.html": ("Models", "def load_model(")}
+         "models.html": ("Models", "def load_model("),
+         "cka.html": ("CKA", "def cka_matrix(")}
 
 
 class _Links(HTMLParser):
