@@ -2,6 +2,7 @@
 # One command per job, on a fresh machine or an existing checkout:
 #   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, nbdev_test, docs site + browser test
 #   bash tools/dev.sh study   set up .venv, then run the main job (the study on the embedded default)
+#   bash tools/dev.sh checks  set up .venv, then only the three repository checks (clean, exported, README)
 #   bash tools/dev.sh setup   only set up .venv
 # Set-up: creates .venv (Python >= 3.10), installs the CPU torch wheel first where there is no GPU (a CUDA build
 # is several GB), then the package with its dev extras. Nothing here downloads models or data sets.
@@ -33,30 +34,35 @@ setup() {
   pip install -q -e ".[dev]" || { echo "FAILED: pip install -e .[dev]"; exit 1; }
 }
 
-run_tests() {
-  export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1  # tests never touch the network
-  export TOKENIZERS_PARALLELISM=false
-  local passed=0 failed=0
-  check() {  # check NAME COMMAND... : run, count, report
-    local name="$1"; shift
-    if "$@"; then echo "PASS: $name"; passed=$((passed+1)); else echo "FAIL: $name"; failed=$((failed+1)); fi
-  }
-  snapshot() { find "$1" -type f \( -name '*.ipynb' -o -name '*.py' \) -print0 | sort -z | xargs -0 sha256sum; }
-  unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND changes files in DIR
-    local dir="$1" msg="$2"; shift 2
-    local before after; before="$(snapshot "$dir")"
-    "$@" >/dev/null 2>&1 || { echo "  $* failed"; return 1; }
-    after="$(snapshot "$dir")"
-    if [ "$before" != "$after" ]; then
-      echo "  $msg"; diff <(echo "$before") <(echo "$after") | sed 's/^/  /' | head -20; return 1
-    fi
-  }
+passed=0 failed=0
+check() {  # check NAME COMMAND... : run, count, report
+  local name="$1"; shift
+  if "$@"; then echo "PASS: $name"; passed=$((passed+1)); else echo "FAIL: $name"; failed=$((failed+1)); fi
+}
+snapshot() { find "$1" -type f \( -name '*.ipynb' -o -name '*.py' \) -print0 | sort -z | xargs -0 sha256sum; }
+unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND changes files in DIR
+  local dir="$1" msg="$2"; shift 2
+  local before after; before="$(snapshot "$dir")"
+  "$@" >/dev/null 2>&1 || { echo "  $* failed"; return 1; }
+  after="$(snapshot "$dir")"
+  if [ "$before" != "$after" ]; then
+    echo "  $msg"; diff <(echo "$before") <(echo "$after") | sed 's/^/  /' | head -20; return 1
+  fi
+}
+
+repo_checks() {  # the three checks that keep nbs/, subnet_nb/ and README.md in step
   echo "== 1/5 nbdev_clean leaves nbs/ unchanged"
   check "notebooks are clean" unchanged_after nbs "nbdev_clean changed these notebooks: run nbdev_clean and commit them" nbdev_clean
   echo "== 2/5 nbdev_export leaves subnet_nb/ unchanged"
   check "library matches notebooks" unchanged_after subnet_nb "nbdev_export changed subnet_nb/: the library is out of sync with nbs/; run nbdev_export and commit" nbdev_export
   echo "== 3/5 README.md matches nbs/index.ipynb"
   check "README is current" python tools/build_docs.py check-readme
+}
+
+run_tests() {
+  export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1  # tests never touch the network
+  export TOKENIZERS_PARALLELISM=false
+  repo_checks
 
   echo "== 4/5 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
   local nbs n_nb log t0
@@ -88,11 +94,12 @@ run_tests() {
 case "$job" in
   setup) setup ;;
   test) setup; run_tests ;;
+  checks) setup; repo_checks; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ] ;;
   study)
     setup
     echo "== preparing the embedded model"
     subnet_nb embedded || exit 1
     echo "The study runner (subnet_nb study run --preset embedded) is not built yet; the embedded model is ready."
     ;;
-  *) echo "usage: bash tools/dev.sh test|study|setup"; exit 2 ;;
+  *) echo "usage: bash tools/dev.sh test|study|checks|setup"; exit 2 ;;
 esac
