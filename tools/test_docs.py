@@ -17,7 +17,8 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 # page -> (expected <title> part, text that proves the page's content rendered)
 PAGES = {"index.html": ("subnet_nb", "Three lenses compare two subnetworks"),
          "models.html": ("Models", "def load_model("),
-         "cka.html": ("CKA", "def cka_matrix(")}
+         "cka.html": ("CKA", "def cka_matrix("),
+         "stitching.html": ("Stitching", "def stitch(")}
 
 
 class _Links(HTMLParser):
