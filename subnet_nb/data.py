@@ -17,9 +17,10 @@ from datasets import Dataset
 # %% auto #0
 __all__ = ['SPLITS', 'DEFAULT_LANGS', 'TASKS', 'METRICS', 'EMOJI_LANGS', 'TOPIC_LABELS', 'SENTIMENT_LABELS',
            'SENTIMENT_MIN_OCCURRENCES', 'SPLIT_FRACTIONS', 'HUB_SPLIT', 'WIKIANN_LABELS', 'Task', 'register_task',
-           'accuracy', 'macro_f1', 'entity_f1', 'compute_metrics', 'emoji_table', 'split_by_item', 'emoji_items',
-           'emoji_pairs', 'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc', 'normalise_wikiann',
-           'get_task', 'check_lang', 'load_task', 'tokenize_task', 'collator', 'make_loader', 'task_table']
+           'accuracy', 'macro_f1', 'entity_f1', 'compute_metrics', 'extend_predictions', 'emoji_table', 'split_by_item',
+           'emoji_items', 'emoji_pairs', 'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc',
+           'normalise_wikiann', 'get_task', 'check_lang', 'load_task', 'tokenize_task', 'collator', 'make_loader',
+           'task_table']
 
 # %% ../nbs/01_data.ipynb #4a1f4e80
 SPLITS = ("train", "dev", "test")
@@ -93,6 +94,16 @@ def compute_metrics(task:Task|str, # the task (or its name)
         out = {"accuracy": accuracy(preds, labels), "macro_f1": macro_f1(preds, labels, task.num_labels)}
     out["score"] = out[task.metric]
     return out
+
+# %% ../nbs/01_data.ipynb #21644f46
+def extend_predictions(preds:list, golds:list, # lists to extend in place
+                       logits:torch.Tensor, # (batch, classes) or (batch, tokens, classes)
+                       labels:torch.Tensor, # (batch,) or (batch, tokens), -100 = ignore
+                      ):
+    "Append one batch's argmax predictions and gold labels to `preds` and `golds` (one entry per item; rows for token tasks)."
+    p, y = logits.argmax(-1).cpu(), labels.cpu()
+    if p.ndim == 1: preds += p.tolist(); golds += y.tolist()
+    else: preds += list(p.numpy()); golds += list(y.numpy())
 
 # %% ../nbs/01_data.ipynb #dca0eab2
 EMOJI_LANGS = ("en", "es", "ja", "ko", "pt", "it", "fr", "de", "fa", "id", "zh", "ru", "tr", "ar")

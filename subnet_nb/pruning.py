@@ -15,7 +15,7 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
 from .models import masked, model_shape, encoder_layers
-from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics
+from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions
 from .finetune import evaluate, finetuned, TINY_TOPIC
 
 # %% auto #0
@@ -67,9 +67,7 @@ def importance(model, # a fine-tuned BERT-family classifier
             gh, gm = torch.autograd.grad(out.loss, [hv, mv])
             h_imp += gh.abs().cpu(); m_imp += gm.abs().cpu()
             n_tok += int(b["attention_mask"].sum())
-            p = out.logits.argmax(-1).cpu()
-            if p.ndim == 1: preds += p.tolist(); golds += b["labels"].cpu().tolist()
-            else: preds += list(p.numpy()); golds += list(b["labels"].cpu().numpy())
+            extend_predictions(preds, golds, out.logits, b["labels"])
     finally:
         for p, g in zip(model.parameters(), grads): p.requires_grad_(g)
         model.train(was_training)

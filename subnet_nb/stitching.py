@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .models import masked, encoder_layers, model_shape
-from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics
+from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'check_layer', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask',
@@ -106,9 +106,7 @@ def _score(task, end, stitch, states, batches, end_layer):
     with torch.no_grad():
         for h, b in zip(states, batches):
             logits = run_end(end.model, stitch(h) if stitch else h, b["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
-            p = logits.argmax(-1)
-            if p.ndim == 1: preds += p.tolist(); golds += b["labels"].tolist()
-            else: preds += list(p.numpy()); golds += list(b["labels"].numpy())
+            extend_predictions(preds, golds, logits, b["labels"])
     return compute_metrics(task, preds, golds)["score"]
 
 # %% ../nbs/06_stitching.ipynb #dac24263
