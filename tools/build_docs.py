@@ -112,7 +112,21 @@ def build_site(proc: Path = None) -> Path:
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(src/"mkdocs.yml")], check=True,
                    env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     shutil.rmtree(src, ignore_errors=True)
+    for page in (ROOT/"_docs").glob("*.html"): _unique_heading_ids(page)
     return ROOT/"_docs"
+
+
+_HEADING_ID = re.compile(r'(<h[1-6][^>]*\bid=")([^"]+)(")')
+
+
+def _unique_heading_ids(page: Path):
+    "Number repeated heading ids (x, x_1, x_2 ...) the way the page's table of contents links to them."
+    seen = {}
+    def fix(m):
+        k = seen[m.group(2)] = seen.get(m.group(2), -1) + 1
+        return m.group(0) if k == 0 else f"{m.group(1)}{m.group(2)}_{k}{m.group(3)}"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(_HEADING_ID.sub(fix, html), encoding="utf-8")
 
 
 def main(argv):
