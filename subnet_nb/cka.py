@@ -34,12 +34,14 @@ def _ratio(xy, xx, yy, what="x or y"):
     return xy/torch.sqrt(xx*yy)
 
 # %% ../nbs/05_cka.ipynb #41e20bc5
-def _hsic_u_terms(xty, sx, sy, ax, ay, Kx1, Ly1, n):
-    "Song et al.'s unbiased HSIC from feature-space terms (n(n-3) factor dropped; it cancels in CKA)."
-    trKL = xty - (ax*ay).sum(-1)
-    oneK1, oneL1 = (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1)
-    oneKL1 = ((Kx1 - ax)*(Ly1 - ay)).sum(-1)
+def _song_u(trKL, oneK1, oneL1, oneKL1, n):
+    "Song et al.'s unbiased HSIC from tr(K~L~), 1'K~1, 1'L~1 and 1'K~L~1 (K~: zero diagonal); the n(n-3) factor cancels in CKA."
     return trKL + oneK1*oneL1/((n - 1)*(n - 2)) - 2/(n - 2)*oneKL1
+
+def _hsic_u_terms(xty, sx, sy, ax, ay, Kx1, Ly1, n):
+    "Song et al.'s unbiased HSIC from feature-space terms."
+    return _song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1),
+                   ((Kx1 - ax)*(Ly1 - ay)).sum(-1), n)
 
 def _hsic_linear(x, y, debiased):
     "HSIC (up to a constant factor) of centred x, y with linear kernels."
@@ -74,7 +76,7 @@ def _hsic_gram(K, L, debiased):
         return (Kc*L).sum((-2, -1))
     Kt, Lt = K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1)), L - torch.diag_embed(torch.diagonal(L, dim1=-2, dim2=-1))
     k1, l1 = Kt.sum(-1), Lt.sum(-1)
-    return (Kt*Lt).sum((-2, -1)) + k1.sum(-1)*l1.sum(-1)/((n - 1)*(n - 2)) - 2/(n - 2)*(k1*l1).sum(-1)
+    return _song_u((Kt*Lt).sum((-2, -1)), k1.sum(-1), l1.sum(-1), (k1*l1).sum(-1), n)
 
 def rbf_cka(x, y, sigma:float=0.5, # bandwidth as a fraction of the median distance
             debiased:bool=False) -> float:
@@ -126,7 +128,7 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
                 return K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1))
             Kt, Lt = prep(Ka), prep(Kb)
             k1, l1 = Kt.sum(-1), Lt.sum(-1)
-            xy = Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T + k1.sum(-1)[:, None]*l1.sum(-1)[None]/((n - 1)*(n - 2)) - 2/(n - 2)*(k1 @ l1.T)
+            xy = _song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None], k1 @ l1.T, n)
             xx, yy = _hsic_gram(Ka, Ka, True), _hsic_gram(Kb, Kb, True)
         else:
             Kc = Ka - Ka.mean(-1, keepdim=True) - Ka.mean(-2, keepdim=True) + Ka.mean((-2, -1), keepdim=True)
@@ -177,10 +179,8 @@ class StreamingCKA:
 
     def _hsic(self, C2, s_x, s_y, A_x, A_y, ab, ay_x, bx_y, sCs, n):
         "Unbiased HSIC (without the n(n-3) factor) from accumulated sums."
-        trKL = C2 - ab
-        oneK1, oneL1 = (s_x*s_x).sum(-1) - A_x, (s_y*s_y).sum(-1) - A_y
         oneKL1 = sCs - ay_x - bx_y + ab  # sum_i (x_i.s_x - a_i)(y_i.s_y - b_i)
-        return trKL + oneK1*oneL1/((n - 1)*(n - 2)) - 2/(n - 2)*oneKL1
+        return _song_u(C2 - ab, (s_x*s_x).sum(-1) - A_x, (s_y*s_y).sum(-1) - A_y, oneKL1, n)
 
     def value(self) -> torch.Tensor:
         "The (La, Lb) debiased linear CKA of all rows seen so far."
@@ -204,9 +204,8 @@ class StreamingCKA:
 def cka_null(a, b, n_perm:int=100, seed:int=0, kind:str="linear", debiased:bool=False) -> dict:
     "Observed (La, Lb) CKA, the mean of a row-shuffling null, and per-cell one-sided p-values."
     obs = cka_matrix(a, b, kind, debiased)
-    n = torch.as_tensor(np.asarray(b) if not isinstance(b, torch.Tensor) else b).shape[1]
-    g = torch.Generator().manual_seed(seed)
     b = b if isinstance(b, torch.Tensor) else torch.as_tensor(np.asarray(b))
+    n, g = b.shape[1], torch.Generator().manual_seed(seed)
     null = torch.stack([cka_matrix(a, b[:, torch.randperm(n, generator=g)], kind, debiased) for _ in range(n_perm)])
     return {"cka": obs, "null_mean": null.mean(0), "null_q95": null.quantile(0.95, dim=0),
             "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
