@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command per job, on a fresh machine or an existing checkout:
-#   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, nbdev_test, docs site + browser test
-#   bash tools/dev.sh study   set up .venv, then run the main job (the study on the embedded default)
+#   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, nbdev_test, docs site + browser test,
+#                             Slurm integration test (starts a single-node Slurm cluster; installs slurm-wlm + munge when missing)
+#   bash tools/dev.sh study   set up .venv, then run the main job: the study on the embedded default into ./results
+#                             (or $SUBNET_NB_OUT) and its report; the last line is the report's path
 #   bash tools/dev.sh checks  set up .venv, then only the three repository checks (clean, exported, README)
 #   bash tools/dev.sh setup   only set up .venv
 # Set-up: creates .venv (Python >= 3.10), installs the CPU torch wheel first where there is no GPU (a CUDA build
@@ -51,11 +53,11 @@ unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND 
 }
 
 repo_checks() {  # the three checks that keep nbs/, subnet_nb/ and README.md in step
-  echo "== 1/5 nbdev_clean leaves nbs/ unchanged"
+  echo "== 1/6 nbdev_clean leaves nbs/ unchanged"
   check "notebooks are clean" unchanged_after nbs "nbdev_clean changed these notebooks: run nbdev_clean and commit them" nbdev_clean
-  echo "== 2/5 nbdev_export leaves subnet_nb/ unchanged"
+  echo "== 2/6 nbdev_export leaves subnet_nb/ unchanged"
   check "library matches notebooks" unchanged_after subnet_nb "nbdev_export changed subnet_nb/: the library is out of sync with nbs/; run nbdev_export and commit" nbdev_export
-  echo "== 3/5 README.md matches nbs/index.ipynb"
+  echo "== 3/6 README.md matches nbs/index.ipynb"
   check "README is current" python tools/build_docs.py check-readme
 }
 
@@ -64,7 +66,7 @@ run_tests() {
   export TOKENIZERS_PARALLELISM=false
   repo_checks
 
-  echo "== 4/5 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
+  echo "== 4/6 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
   local nbs n_nb log t0
   nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
   log=$(mktemp); t0=$(date +%s)
@@ -75,7 +77,7 @@ run_tests() {
     passed=$((passed+nbs-n_nb)); failed=$((failed+n_nb)); fi
   echo "   notebooks: $((nbs-n_nb)) passed, $n_nb failed in $(( $(date +%s)-t0 ))s"
 
-  echo "== 5/5 docs site, rendered in headless Chromium"
+  echo "== 5/6 docs site, rendered in headless Chromium"
   if ! command -v chromium >/dev/null 2>&1; then
     echo "   installing Debian's chromium"
     if [ "$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1
@@ -87,6 +89,12 @@ run_tests() {
   passed=$((passed+$(grep -c '^PASS' "$dlog"))); failed=$((failed+$(grep -c '^FAIL' "$dlog")))
   grep -q '^PASS\|^FAIL' "$dlog" || { echo "FAIL: docs browser test produced no result"; failed=$((failed+1)); }
 
+  echo "== 6/6 Slurm integration test (a real single-node Slurm cluster on localhost)"
+  local slog; slog=$(mktemp)
+  python tools/test_slurm.py 2>&1 | tee "$slog"
+  passed=$((passed+$(grep -c '^PASS' "$slog"))); failed=$((failed+$(grep -c '^FAIL' "$slog")))
+  grep -q '^PASS\|^FAIL\|^SKIP' "$slog" || { echo "FAIL: the Slurm integration test produced no result"; failed=$((failed+1)); }
+
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
@@ -97,9 +105,13 @@ case "$job" in
   checks) setup; repo_checks; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ] ;;
   study)
     setup
-    echo "== preparing the embedded model"
-    subnet_nb embedded || exit 1
-    echo "The study runner (subnet_nb study run --preset embedded) is not built yet; the embedded model is ready."
+    export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+    out="${SUBNET_NB_OUT:-results}"
+    echo "== the study, embedded preset, into $out (resumes if interrupted: run the same command again)"
+    subnet_nb study run --preset embedded --out "$out" || { echo "FAILED: some units failed; see: subnet_nb study status --out $out"; exit 1; }
+    echo "== the report"
+    report=$(subnet_nb study report --out "$out") || { echo "FAILED: subnet_nb study report --out $out"; exit 1; }
+    echo "report: $report"
     ;;
   *) echo "usage: bash tools/dev.sh test|study|checks|setup"; exit 2 ;;
 esac

@@ -18,7 +18,11 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 PAGES = {"index.html": ("subnet_nb", "Three lenses compare two subnetworks"),
          "models.html": ("Models", "def load_model("),
          "cka.html": ("CKA", "def cka_matrix("),
-         "stitching.html": ("Stitching", "def stitch(")}
+         "stitching.html": ("Stitching", "def stitch("),
+         "report.html": ("Report", "def write_report("),
+         "study_embedded.html": ("The study on the embedded default", "The paper's claims on the embedded setting")}
+# pages whose every <img> must load in the browser -> the fewest figures the page must have
+IMAGE_PAGES = {"index.html": 0, "report.html": 5, "study_embedded.html": 8}
 
 
 class _Links(HTMLParser):
@@ -64,6 +68,32 @@ def render(exe, page: Path, shot: Path):
     return r.stdout
 
 
+_IMG_PROBE = """<!doctype html><html><body><iframe id="f" src="%s" width="1280" height="1100"></iframe><pre id="out">pending</pre>
+<script>
+const f = document.getElementById('f');
+f.onload = () => {
+  const imgs = [...f.contentDocument.images];
+  imgs.forEach(i => { i.loading = 'eager'; });
+  Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; }))).then(() => {
+    document.getElementById('out').textContent = JSON.stringify(imgs.map(i => [(i.getAttribute('src') || '').slice(0, 60), i.naturalWidth]));
+  });
+};
+</script></body></html>"""
+
+
+def image_widths(exe, page: Path):
+    "[(src, naturalWidth)] of every <img> of `page` after it loaded in Chromium (a probe page reads them from an iframe)."
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as prof:
+        probe = Path(d)/"probe.html"
+        probe.write_text(_IMG_PROBE % page.resolve().as_uri())
+        r = subprocess.run([exe, *CHROME_FLAGS, f"--user-data-dir={prof}", "--allow-file-access-from-files", "--virtual-time-budget=20000",
+                            "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="out">(.*?)</pre>', r.stdout, re.S)
+    if not m or m.group(1) == "pending": return None
+    import html, json
+    return json.loads(html.unescape(m.group(1)))
+
+
 def broken_links(html_file: Path, hrefs):
     "Local links of `html_file` (pages, images, stylesheets, anchors) that do not resolve inside the site."
     bad = []
@@ -107,6 +137,13 @@ def main(argv=None):
         check(f"{page} has navigation to every page", all(any(h.endswith(q) for h in p.nav_links) for q in PAGES),
               f"nav links: {p.nav_links[:10]}")
         check(f"{page} has no raw '#|' directive", "#|" not in text, text[text.find("#|") - 80:text.find("#|") + 80] if "#|" in text else "")
+    for page, least in IMAGE_PAGES.items():
+        if not (SITE/page).exists(): continue
+        widths = image_widths(exe, SITE/page)
+        if widths is None: check(f"{page} images load", False, "the probe page could not read the images"); continue
+        bad = [src for src, w in widths if not w]
+        check(f"{page} images load ({len(widths)} images, all with natural width > 0)", len(widths) >= least and not bad,
+              f"{len(widths)} images (at least {least} expected); not loaded: {bad[:5]}")
     for f in sorted(SITE.glob("*.html")):
         p = _Links(); p.feed(f.read_text(encoding="utf-8", errors="replace"))
         bad = broken_links(f, p.hrefs)

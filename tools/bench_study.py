@@ -1,0 +1,49 @@
+"""Benchmark of the main job: the `embedded` study preset, end to end, in a fresh result folder.
+
+Targets (issue 8): at most 10 minutes wall time and 4 GB peak RSS on 2 CPU cores. The study runs in a child process
+(`subnet_nb study run --preset embedded`), so its peak resident set size is the child's `ru_maxrss`. Printed:
+wall time and peak RSS against the targets, the report's time, and the time per unit kind from the manifest.
+
+    python tools/bench_study.py [--out DIR] [--keep] [--fresh-model-cache]
+
+`--fresh-model-cache` also rebuilds the embedded model in an empty cache (what a fresh machine pays once, ~10 s).
+"""
+import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+TARGET_S, TARGET_GB = 600, 4.0
+
+def run(cmd, env):
+    t0 = time.time()
+    r = subprocess.run(cmd, env=env)
+    if r.returncode != 0: sys.exit(f"FAILED: {' '.join(cmd)} exited with {r.returncode}")
+    return time.time() - t0
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", help="result folder (default: a temporary folder, deleted unless --keep)")
+    p.add_argument("--keep", action="store_true")
+    p.add_argument("--fresh-model-cache", action="store_true")
+    a = p.parse_args()
+    out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="bench-study-"))/"results"
+    if out.exists(): sys.exit(f"{out} exists: the benchmark needs a fresh folder")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    if a.fresh_model_cache: env["SUBNET_NB_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+    exe = [sys.executable, "-c", "import sys; from subnet_nb.cli import main; sys.exit(main())"]
+    print(f"cores: {os.cpu_count()}, torch threads: default; result folder: {out}")
+    wall = run(exe + ["study", "run", "--preset", "embedded", "--out", str(out), "--quiet"], env)
+    rss_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/2**20  # KiB on Linux
+    rep = run(exe + ["study", "report", "--out", str(out)], env)
+    man = json.loads((out/"manifest.json").read_text())
+    by_kind = {}
+    for uid, u in man["units"].items(): by_kind.setdefault(uid.split("/")[0], []).append(u["seconds"])
+    print(f"units: {man['units_done']}/{man['units_total']} done")
+    for k, s in sorted(by_kind.items(), key=lambda kv: -sum(kv[1])):
+        print(f"  {k:<12} {len(s):4d} units  {sum(s):7.1f} s  ({sum(s)/len(s):.2f} s each)")
+    print(f"study run: {wall:.0f} s wall (target {TARGET_S} s: ratio {wall/TARGET_S:.2f}); peak RSS {rss_gb:.2f} GB (target {TARGET_GB} GB: ratio {rss_gb/TARGET_GB:.2f})")
+    print(f"study report: {rep:.0f} s; main job in all: {wall + rep:.0f} s")
+    print("PASS" if wall <= TARGET_S and rss_gb <= TARGET_GB else "TARGET MISSED")
+    if not a.keep and not a.out: shutil.rmtree(out.parent, ignore_errors=True)
+    if a.fresh_model_cache: shutil.rmtree(env["SUBNET_NB_CACHE"], ignore_errors=True)
+
+if __name__ == "__main__": main()
