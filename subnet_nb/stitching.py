@@ -187,7 +187,7 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
            tokenizer, # the tokenizer of both models
            task:str, lang:str, # the data the stitched model is trained and tested on (the end's task)
            layer:int, # the front's last layer (-1: the embeddings)
-           end_layer:int|None=None, # the end starts after this layer (default: `layer`; larger = later-sender control)
+           end_layer:int|None=None, # the end starts after this layer (default: `layer`; smaller = later-sender control)
            front_variant:str="none", # control applied to the front's head mask
            init:str="lstsq", # "lstsq" (least squares on masked activations) or "identity"
            targets:str="hard", # "hard" (labels) or "soft" (the end model's own logits, Csiszárik et al.)
