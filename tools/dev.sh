@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command per job, on a fresh machine or an existing checkout:
-#   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, nbdev_test, docs site + browser test,
+#   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, shared test fixtures (tools/fixtures.py, cached), nbdev_test, docs site + browser test,
 #                             Slurm integration test (starts a single-node Slurm cluster; installs slurm-wlm + munge when missing)
 #   bash tools/dev.sh study   set up .venv, then run the main job: the study on the embedded default into ./results
 #                             (or $SUBNET_NB_OUT) and its report; the last line is the report's path
@@ -67,10 +67,12 @@ run_tests() {
   repo_checks
 
   echo "== 4/6 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
+  check "shared test fixtures ready (fine-tunes and subnetworks, built once, then cached)" python tools/fixtures.py
   local nbs n_nb log t0
   nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
   log=$(mktemp); t0=$(date +%s)
-  nbdev_test --n_workers 2 --timing 2>&1 | tee "$log"
+  # two notebooks at a time, one thread each: two workers with two torch threads each on two cores took twice as long
+  OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nbdev_test --n_workers 2 --timing 2>&1 | tee "$log"
   n_nb=$(sed -n '/Tests Failed On The Following Notebooks/,$p' "$log" | grep -cP '^\t\S+\.ipynb$')
   if grep -q "^Success" "$log" && [ "$n_nb" -eq 0 ]; then passed=$((passed+nbs)); else
     [ "$n_nb" -eq 0 ] && n_nb=$nbs   # the runner died without a list: count every notebook as failed
