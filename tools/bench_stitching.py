@@ -45,8 +45,7 @@ def original_loop(front, end, train, layer, epochs, lr=3e-4, lr_min=1e-5):
 
 def ours(front, end, train, layer, epochs):
     "What `stitch` does for training: heads removed, front states once, end from layer+1."
-    F = SubnetSpec(*_pruned(front.model, front.head_mask), front.mlp_mask)
-    E = SubnetSpec(*_pruned(end.model, end.head_mask), end.mlp_mask)
+    F, E = _pruned(front.model, front.head_mask, front.mlp_mask), _pruned(end.model, end.head_mask, end.mlp_mask)
     H = front_cache(F.model, train, layer, F.head_mask, F.mlp_mask)
     _train(Stitch(384, 384), E, H, train, layer, None, epochs, 3e-4, 1e-5, 0, False)
 
