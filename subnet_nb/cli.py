@@ -9,7 +9,7 @@ from pathlib import Path
 import subnet_nb
 
 # %% auto #0
-__all__ = ['cmd_embedded', 'cmd_study_run', 'cmd_study_status', 'cmd_study_report', 'build_parser', 'main']
+__all__ = ['cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'cmd_study_status', 'cmd_study_report', 'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #505eb051
 def cmd_embedded(args) -> int:
@@ -34,12 +34,24 @@ def cmd_study_run(args) -> int:
     "Run or resume a study; exit status 0 if every unit is done, 1 if some failed, 2 for a bad config or options."
     from subnet_nb.study import get_config, check_config, run_study
     try:
+        if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
         cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
         executor = _executor(args)
     except (ValueError, FileNotFoundError) as e:
         print(f"subnet_nb study run: {e}", file=sys.stderr); return 2
     res = run_study(cfg, args.out, executor=executor, progress=not args.quiet)
     return 1 if any(v not in ("ran", "done") for v in res["state"].values()) else 0
+
+def cmd_study_plan(args) -> int:
+    "Print what a study will run and cost: units, examples and tokens per kind, disk, and the estimated wall time on this device (or at --tflops)."
+    from subnet_nb.study import get_config, check_config, study_plan, format_plan
+    try:
+        cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
+        w, disk = study_plan(cfg, timing=not args.no_timing, tflops=args.tflops)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"subnet_nb study plan: {e}", file=sys.stderr); return 2
+    print(format_plan(cfg, w, disk, args.tflops))
+    return 0
 
 def cmd_study_status(args) -> int:
     "Print the units of the study in `--out` by kind and state, and any failures."
@@ -64,7 +76,7 @@ def cmd_study_report(args) -> int:
         print(f"subnet_nb study report: {e}", file=sys.stderr); return 2
     if (st.state != "done").any(): print(f"note: {(st.state != 'done').sum()} of {len(st)} units are not done; the report shows what is", file=sys.stderr)
     from subnet_nb.report import write_report
-    try: print(write_report(args.out))
+    try: print(write_report(args.out, exclude_chance=not args.all_subnetworks))
     except ValueError as e:
         print(f"subnet_nb study report: {e}", file=sys.stderr); return 2
     return 0
@@ -96,11 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--units-per-job", type=int, default=16, help="units run by one job (default 16)")
     g.add_argument("--sbatch", action="append", metavar="KEY=VALUE", help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
     r.set_defaults(func=cmd_study_run)
+    pl = ss.add_parser("plan", help="units, examples, tokens, disk and estimated wall time of a study, before running it")
+    pl.add_argument("--preset", choices=["embedded", "paper"], help="a preset config (default: embedded)")
+    pl.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
+    pl.add_argument("--tflops", type=float, help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
+    pl.add_argument("--no-timing", action="store_true", help="count only (no calibration run)")
+    pl.set_defaults(func=cmd_study_plan)
     t = ss.add_parser("status", help="units of the study in --out: done, pending, failed")
     t.add_argument("--out", required=True); t.add_argument("--all", action="store_true", help="also list every unit")
     t.set_defaults(func=cmd_study_status)
     w = ss.add_parser("report", help="write figures and a summary page to --out/report")
-    w.add_argument("--out", required=True); w.set_defaults(func=cmd_study_report)
+    w.add_argument("--out", required=True)
+    w.add_argument("--all-subnetworks", action="store_true", help="also compare subnetworks whose model was not above chance on their stop sample (left out by default)")
+    w.set_defaults(func=cmd_study_report)
     return p
 
 # %% ../nbs/09_cli.ipynb #9c517d63

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from datasets import concatenate_datasets
 from filelock import FileLock
 from safetensors.torch import save_file, load_file
@@ -19,9 +20,12 @@ from .models import load_model, cache_dir, quiet_transformers, write_checksums, 
 from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, DEFAULT_LANGS
 
 # %% auto #0
-__all__ = ['TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'predict', 'evaluate', 'finetune', 'load_finetuned', 'finetuned']
+__all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'predict', 'evaluate', 'finetune', 'load_finetuned',
+           'finetuned']
 
 # %% ../nbs/02_finetune.ipynb #2d3217f4
+DATA_VERSION = 2  # part of every checkpoint's key: bump when the rows a config trains on change (2: the `prune` split is held out)
+
 @dataclass
 class FinetuneConfig:
     "Everything that determines a fine-tuned checkpoint."
@@ -38,6 +42,7 @@ class FinetuneConfig:
     max_length: int = 64
     patience: int|None = None  # early stopping: stop after this many epochs without a better mean dev score
     freeze_word_embeddings: bool = True
+    balanced: bool = False  # weight the loss by inverse class frequency (of the training rows): no collapse to the majority class
     seed: int = 0
     def __post_init__(self):
         self.langs = tuple(self.langs)
@@ -48,8 +53,8 @@ class FinetuneConfig:
             if getattr(self, k) < 1: raise ValueError(f"{k} must be >= 1, got {getattr(self, k)}")
         if not 0 < self.lr < 1: raise ValueError(f"lr must be in (0, 1), got {self.lr}")
     def key(self) -> str:
-        "A short hash of the config: the name of its checkpoint in a cache."
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=list).encode()).hexdigest()[:16]
+        "A short hash of the config (and of the data version): the name of its checkpoint in a cache."
+        return hashlib.sha256(json.dumps({"data": DATA_VERSION, **asdict(self)}, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 # %% ../nbs/02_finetune.ipynb #e4c6f706
 def _set_seed(seed:int):
@@ -81,11 +86,15 @@ def evaluate(model, tokenizer, task, data:dict, batch_size:int=64, head_mask=Non
     return out
 
 # %% ../nbs/02_finetune.ipynb #4fb653dc
-def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict, best_weights:dict):
-    "Checkpoint of a run in progress: weights, best weights, optimiser, scheduler, RNG state (safetensors + JSON), written atomically."
+def _trained_state(model, frozen:set) -> dict:
+    "A copy of the model's state without the frozen parameters (they never change: the base model has them)."
+    return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items() if k not in frozen}
+
+def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict, best_weights:dict, frozen:set=frozenset()):
+    "Checkpoint of a run in progress: weights (but the frozen ones), best weights, optimiser, scheduler, RNG state (safetensors + JSON), written atomically."
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".state-"))
     save_file(best_weights, str(tmp/"best.safetensors"))
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k not in frozen}
     osd = opt.state_dict()
     for i, st in osd["state"].items():
         for k, v in st.items(): tensors[f"optim.{i}.{k}"] = torch.as_tensor(v).detach().cpu().contiguous()
@@ -96,10 +105,11 @@ def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict
     if path.exists(): shutil.rmtree(path)
     os.replace(tmp, path)
 
-def _load_state(path:Path, model, opt, sched) -> dict:
+def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
     tensors = load_file(str(path/"state.safetensors"))
     meta = json.loads((path/"state.json").read_text())
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    missing, unexpected = model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=False)
+    if unexpected or set(missing) - frozen: raise ValueError(f"{path} does not match the model (missing {sorted(set(missing) - frozen)[:3]}, unexpected {unexpected[:3]})")
     osd = opt.state_dict()
     osd["state"] = {}
     for k, v in tensors.items():
@@ -129,7 +139,12 @@ def finetune(cfg:FinetuneConfig, # what to train
     task = get_task(cfg.task)
     model, tok = load_model(cfg.model, task.num_labels, kind=task.kind, seed=cfg.seed, device=device)
     if cfg.freeze_word_embeddings: model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}  # not copied into the run's state (96M of the embedded model's 118M)
     train = concatenate_datasets(list(_split_data(cfg, tok, "train", cfg.n_train).values()))
+    weight = None
+    if cfg.balanced:  # weights inversely proportional to each class's frequency among the training labels (averaging 1 over the labels)
+        counts = np.bincount([y for l in train["labels"] for y in np.asarray(l).reshape(-1) if y >= 0], minlength=task.num_labels).astype(float)
+        weight = torch.tensor(counts.sum()/(task.num_labels*counts.clip(1)), dtype=torch.float32, device=device)
     dev, test = _split_data(cfg, tok, "dev", cfg.n_eval), _split_data(cfg, tok, "test", cfg.n_eval)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
@@ -140,7 +155,7 @@ def finetune(cfg:FinetuneConfig, # what to train
     _set_seed(cfg.seed)
     start, history, best, best_weights = 0, [], None, None
     if state.exists():
-        meta = _load_state(state, model, opt, sched)
+        meta = _load_state(state, model, opt, sched, frozen)
         start, history, best, best_weights = meta["epoch"], meta["history"], meta["best"], meta["best_weights"]
     t0, done = time.time(), 0
     for epoch in range(start, cfg.epochs):
@@ -149,7 +164,9 @@ def finetune(cfg:FinetuneConfig, # what to train
         model.train()
         losses = []
         for b in tqdm(loader, desc=f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False):
-            loss = model(**{k: v.to(device) for k, v in b.items()}).loss
+            res = model(**{k: v.to(device) for k, v in b.items()})
+            loss = res.loss if weight is None else nn.functional.cross_entropy(res.logits.reshape(-1, task.num_labels), b["labels"].to(device).reshape(-1),
+                                                                             weight=weight, ignore_index=-100)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
@@ -161,11 +178,11 @@ def finetune(cfg:FinetuneConfig, # what to train
         if progress: print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.3f}, mean dev {task.metric} {mean_dev:.3f}")
         if best is None or mean_dev > best["dev_score"]:
             best = {"epoch": epoch + 1, "dev_score": mean_dev}
-            best_weights = {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
-        _save_state(state, model, opt, sched, epoch + 1, history, best, best_weights)
+            best_weights = _trained_state(model, frozen)
+        _save_state(state, model, opt, sched, epoch + 1, history, best, best_weights, frozen)
         done += 1
         if stop_after is not None and done >= stop_after and epoch + 1 < cfg.epochs: return None
-    model.load_state_dict(best_weights)
+    model.load_state_dict(best_weights, strict=False)  # the frozen parameters are unchanged
     record = {"config": asdict(cfg), "best_epoch": best["epoch"], "history": history, "seconds": time.time() - t0,
               "dev": evaluate(model, tok, task, dev), "test": evaluate(model, tok, task, test)}
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
@@ -178,7 +195,9 @@ def finetune(cfg:FinetuneConfig, # what to train
     return record
 
 # %% ../nbs/02_finetune.ipynb #248b4cb4
-def load_finetuned(path:str|Path, device:str="cpu"):
+def load_finetuned(path:str|Path, device:str="cpu",
+                   tokenizer=None, # the tokenizer, if already loaded from the same files (loading one takes ~2 s)
+                  ):
     "The fine-tuned model, its tokenizer and its `finetune.json` record from a checkpoint folder."
     import transformers
     from transformers import AutoTokenizer, AutoConfig
@@ -190,7 +209,7 @@ def load_finetuned(path:str|Path, device:str="cpu"):
     cls = transformers.AutoModelForTokenClassification if kind == "token" else transformers.AutoModelForSequenceClassification
     with quiet_transformers():
         model = cls.from_pretrained(path).to(device).eval()
-        tok = AutoTokenizer.from_pretrained(path)
+        tok = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(path)
     return model, tok, record
 
 # %% ../nbs/02_finetune.ipynb #7d94b1c6

@@ -332,11 +332,14 @@ def tiny_encoder(family:str, # "bert", "xlm-roberta" or "electra"
     return Path(folder)
 
 # %% ../nbs/00_models.ipynb #3b1b54f8
-def _check_mask(mask, shape, name, device):
+def _check_mask(mask, shape, name, device, batched:bool=False):
+    "`mask` as a finite float tensor of `shape` (or `(batch,) + shape` if `batched`) on `device`."
     if mask is None: return None
     if not isinstance(mask, torch.Tensor): mask = torch.as_tensor(mask, dtype=torch.float32, device=device)
-    if tuple(mask.shape) != tuple(shape):
-        raise ValueError(f"{name} has shape {tuple(mask.shape)}, expected {tuple(shape)} (layers{', heads' if len(shape) == 2 else ''}) for this model")
+    if tuple(mask.shape) != tuple(shape) and not (batched and mask.ndim == len(shape) + 1 and tuple(mask.shape[1:]) == tuple(shape)):
+        what = f"layers{', heads' if len(shape) == 2 else ''}"
+        raise ValueError(f"{name} has shape {tuple(mask.shape)}, expected {tuple(shape)} ({what})"
+                         + (f" or (batch, {', '.join(map(str, shape))}) (one row per example)" if batched else "") + " for this model")
     if not mask.is_floating_point(): mask = mask.float()
     if not torch.isfinite(mask).all(): raise ValueError(f"{name} contains NaN or inf values")
     if mask.device != torch.device(device): mask = mask.to(device)  # masks saved on disk load on the CPU; the model may be on a GPU
@@ -345,29 +348,36 @@ def _check_mask(mask, shape, name, device):
 def _model_device(model): return next(model.parameters()).device
 
 # %% ../nbs/00_models.ipynb #bf5d2914
+def _check_rows(mask, x):
+    "Refuse a per-example mask whose number of rows differs from the batch size of `x`."
+    if mask.shape[0] != x.shape[0]: raise ValueError(f"a per-example mask has {mask.shape[0]} rows but the batch has {x.shape[0]} examples")
+
 @contextlib.contextmanager
 def masked(model:nn.Module, # a BERT-family encoder (see `encoder_layers`)
-           head_mask=None, # (n_layers, n_heads) scales of every head's output, e.g. 0/1
-           mlp_mask=None, # (n_layers,) scales of every layer's FFN output
+           head_mask=None, # (n_layers, n_heads) scales of every head's output, e.g. 0/1; or (batch, n_layers, n_heads), one row per example
+           mlp_mask=None, # (n_layers,) scales of every layer's FFN output; or (batch, n_layers)
           ):
     "Context manager that runs `model` with heads and MLPs scaled by `head_mask` and `mlp_mask` (hooks, removed on exit)."
     parts, dev = encoder_layers(model), _model_device(model)
     n_heads = model.config.num_attention_heads
     if head_mask is not None and any(p.attn_out.in_features != model.config.hidden_size for p in parts):
         raise ValueError("this model has had heads removed (remove_heads); head masks refer to the original heads -- mask the unpruned model")
-    head_mask = _check_mask(head_mask, (len(parts), n_heads), "head_mask", dev)
-    mlp_mask = _check_mask(mlp_mask, (len(parts),), "mlp_mask", dev)
+    head_mask = _check_mask(head_mask, (len(parts), n_heads), "head_mask", dev, batched=True)
+    mlp_mask = _check_mask(mlp_mask, (len(parts),), "mlp_mask", dev, batched=True)
+    def head_pre(mod, args, l):
+        x = args[0]
+        h = x.view(*x.shape[:-1], n_heads, -1)  # (batch, tokens, heads, head_dim)
+        if head_mask.ndim == 3: _check_rows(head_mask, x); m = head_mask[:, l][:, None]  # (batch, 1, heads)
+        else: m = head_mask[l]
+        return ((h*m.to(x.dtype)[..., None]).view(x.shape),) + tuple(args[1:])
+    def mlp_post(mod, args, out, l):
+        if mlp_mask.ndim == 2: _check_rows(mlp_mask, out); return out*mlp_mask[:, l].to(out.dtype)[:, None, None]
+        return out*mlp_mask[l].to(out.dtype)
     handles = []
     try:
         for l, p in enumerate(parts):
-            if head_mask is not None:
-                def pre(mod, args, l=l):
-                    x = args[0]
-                    x = (x.view(*x.shape[:-1], n_heads, -1)*head_mask[l].to(x.dtype)[:, None]).view(x.shape)
-                    return (x,) + tuple(args[1:])
-                handles.append(p.attn_out.register_forward_pre_hook(pre))
-            if mlp_mask is not None:
-                handles.append(p.ffn_out.register_forward_hook(lambda mod, args, out, l=l: out*mlp_mask[l].to(out.dtype)))
+            if head_mask is not None: handles.append(p.attn_out.register_forward_pre_hook(lambda mod, args, l=l: head_pre(mod, args, l)))
+            if mlp_mask is not None: handles.append(p.ffn_out.register_forward_hook(lambda mod, args, out, l=l: mlp_post(mod, args, out, l)))
         yield model
     finally:
         for h in handles: h.remove()

@@ -15,12 +15,14 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
 from .models import masked, model_shape, encoder_layers
-from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions
-from .finetune import evaluate, finetuned, TINY_TOPIC
+from .data import (get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, chance_null,
+                            above_chance, PRUNE_SPLIT)
+from .finetune import evaluate, predict, finetuned, TINY_TOPIC
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'Importance', 'importance', 'Subnetwork', 'save_subnetwork', 'load_subnetwork', 'find_subnetwork',
-           'cached_subnetwork', 'random_subnetwork', 'bad_subnetwork', 'transfer_matrix']
+__all__ = ['SCHEDULES', 'CRITERIA', 'PRUNING_VERSION', 'Importance', 'importance', 'Subnetwork', 'save_subnetwork',
+           'load_subnetwork', 'find_subnetwork', 'cached_subnetwork', 'retention', 'random_subnetwork',
+           'bad_subnetwork', 'transfer_matrix']
 
 # %% ../nbs/03_pruning.ipynb #2bcc2282
 @dataclass
@@ -40,38 +42,47 @@ def _normalise(heads, mlps, normalize_layers, minmax):
     return heads, mlps
 
 # %% ../nbs/03_pruning.ipynb #2e68974b
+def _example_losses(task, logits, labels) -> torch.Tensor:
+    "Each example's own loss: cross-entropy of its label, or the mean cross-entropy over its labelled words (token tasks)."
+    if task.kind != "token": return torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+    tok = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none", ignore_index=-100)  # (batch, tokens)
+    return tok.sum(1)/(labels != -100).sum(1).clamp_min(1)
+
 def importance(model, # a fine-tuned BERT-family classifier
                loader, # batches with labels (`subnet_nb.data.make_loader`)
-               task, # the task (for the score)
+               task, # the task (for the loss and the score)
                head_mask=None, # current (n_layers, n_heads) mask, default all ones
                mlp_mask=None, # current (n_layers,) mask, default all ones
+               per_example:bool=True, # E_x |dL(x)/dmask| (Michel et al.); False: |dL(batch)/dmask| summed over batches (the original code's form)
                normalize_layers:bool=True, # divide each layer's head scores by their L2 norm
                minmax:bool=True, # min-max scale heads and MLPs to [0, 1]
                progress:bool=False,
               ) -> Importance:
-    "|dL/dmask| of every head and MLP summed over `loader` (fresh gradient per batch) per token, and the task score of the same pass."
+    "|dL/dmask| of every head and MLP, per example (default) or per batch, summed over `loader` per token, and the task score of the same pass."
     task = get_task(task) if isinstance(task, str) else task
     L, H = model_shape(model)
     dev = next(model.parameters()).device
     hm = torch.ones(L, H, device=dev) if head_mask is None else torch.as_tensor(head_mask, dtype=torch.float32).to(dev)
     mm = torch.ones(L, device=dev) if mlp_mask is None else torch.as_tensor(mlp_mask, dtype=torch.float32).to(dev)
-    h_imp, m_imp, n_tok, preds, golds = torch.zeros(L, H), torch.zeros(L), 0, [], []
+    h_imp, m_imp, n_tok, preds, golds = torch.zeros(L, H, dtype=torch.float64), torch.zeros(L, dtype=torch.float64), 0, [], []
     was_training, grads = model.training, [p.requires_grad for p in model.parameters()]
     model.eval()
     for p in model.parameters(): p.requires_grad_(False)
     try:
         for b in tqdm(loader, disable=not progress, desc="importance"):
             b = {k: v.to(dev) for k, v in b.items()}
-            hv, mv = hm.clone().requires_grad_(True), mm.clone().requires_grad_(True)
+            rows = (len(b["labels"]),) if per_example else ()
+            hv, mv = hm.expand(*rows, L, H).clone().requires_grad_(True), mm.expand(*rows, L).clone().requires_grad_(True)
             with masked(model, head_mask=hv, mlp_mask=mv): out = model(**b)
-            gh, gm = torch.autograd.grad(out.loss, [hv, mv])
-            h_imp += gh.abs().cpu(); m_imp += gm.abs().cpu()
+            loss = _example_losses(task, out.logits, b["labels"]).sum() if per_example else out.loss
+            gh, gm = torch.autograd.grad(loss, [hv, mv])
+            h_imp += gh.abs().reshape(-1, L, H).sum(0).double().cpu(); m_imp += gm.abs().reshape(-1, L).sum(0).double().cpu()
             n_tok += int(b["attention_mask"].sum())
             extend_predictions(preds, golds, out.logits, b["labels"])
     finally:
         for p, g in zip(model.parameters(), grads): p.requires_grad_(g)
         model.train(was_training)
-    heads, mlps = _normalise(h_imp/n_tok, m_imp/n_tok, normalize_layers, minmax)
+    heads, mlps = (x.float() for x in _normalise(h_imp/n_tok, m_imp/n_tok, normalize_layers, minmax))
     metrics = compute_metrics(task, preds, golds)
     return Importance(heads, mlps, metrics["score"], metrics, n_tok)
 
@@ -83,7 +94,7 @@ class Subnetwork:
     "A per-language subnetwork: masks, the trajectory that found them, and where they came from."
     head_mask: torch.Tensor  # (n_layers, n_heads), 1 = kept
     mlp_mask: torch.Tensor  # (n_layers,), 1 = kept
-    scores: list  # score after each accepted step (first: unmasked)
+    scores: list  # score on the stop sample after each accepted step (first: unmasked)
     head_importance: torch.Tensor  # (steps, n_layers, n_heads): importance under each accepted mask
     mlp_importance: torch.Tensor  # (steps, n_layers)
     meta: dict = field(default_factory=dict)  # model, task, lang, seed, n, split, threshold, schedule, ...
@@ -133,42 +144,67 @@ def _step(head_mask, mlp_mask, imp:Importance, n_heads:int, n_mlps:int):
     elif n_mlps: return None
     return hm, mm
 
+CRITERIA = ("relative", "above_chance")
+
 def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
                     task:str, lang:str, # whose subnetwork
-                    seed:int=0, # picks the sample
-                    n:int|None=None, # rows of `split` used (None: all)
-                    split:str="train", # "train" (original study) or "dev" (Prasanna et al.)
-                    threshold:float=0.9, # keep at least this fraction of the unmasked score
+                    seed:int=0, # picks the importance sample: the seed-th disjoint block of `n` rows
+                    n:int|None=None, # rows importance is computed on (None: the whole split)
+                    split:str=PRUNE_SPLIT, # where those rows come from: "prune" (held out from fine-tuning) or "dev"
+                    stop_split:str="dev", # where the stop rule is judged: "dev" or "prune", not `split`
+                    stop_n:int|None=None, # rows of `stop_split` (None: all; drawn with seed 0, the same for every seed)
+                    threshold:float=0.9, # keep at least this share of the unmasked score (or of its margin over chance)
+                    criterion:str="relative", # "relative" (score >= threshold x base) or "above_chance" ((score - chance)/(base - chance) >= threshold)
                     schedule:str="michel", # "michel" (heads) or "prasanna" (heads and MLPs in phases)
+                    per_example:bool=True, # importance per example (Michel et al.) or per batch (the original code)
+                    alpha:float=0.05, # level of the test "the unmasked model is above chance on the stop sample"
                     batch_size:int=32, max_length:int=64,
                     progress:bool=True,
                    ) -> Subnetwork:
-    "The smallest mask (by iterative importance pruning) that keeps >= `threshold` x the unmasked score of `task` in `lang`."
+    "The smallest mask (by iterative importance pruning on held-out rows) that keeps the stop criterion on a second held-out sample."
     t = get_task(task); check_lang(t, lang)
     if schedule not in SCHEDULES: raise ValueError(f"unknown schedule {schedule!r}; choose from {sorted(SCHEDULES)}")
+    if criterion not in CRITERIA: raise ValueError(f"unknown criterion {criterion!r}; choose from {CRITERIA}")
     if not 0 < threshold <= 1: raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    for name, s in (("split", split), ("stop_split", stop_split)):
+        if s not in (PRUNE_SPLIT, "dev"):
+            raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not its test data; use 'prune' or 'dev'")
+    if split == stop_split: raise ValueError(f"split and stop_split are both {split!r}: the stop rule must be judged on other rows than importance")
     torch.manual_seed(seed)
-    ds = tokenize_task(load_task(task, lang, split, n=n, seed=seed), tokenizer, t, max_length)
-    loader = make_loader(ds, tokenizer, t, batch_size=batch_size)
+    rows = load_task(task, lang, split, n=n, seed=seed, disjoint=n is not None)
+    loader = make_loader(tokenize_task(rows, tokenizer, t, max_length), tokenizer, t, batch_size=batch_size)
+    stop = make_loader(tokenize_task(load_task(task, lang, stop_split, n=stop_n, seed=0), tokenizer, t, max_length), tokenizer, t, batch_size=64)
     L, H = model_shape(model)
     hm, mm = torch.ones(L, H), torch.ones(L)
-    imp = importance(model, loader, t, hm, mm)
-    base, scores, h_traj, m_traj = imp.score, [imp.score], [imp.heads], [imp.mlps]
+    p0, golds = predict(model, stop)
+    n_perm = 1000 if t.kind == "seq" else 100  # entity F1 is costly to recompute
+    base = above_chance(t, p0, golds, alpha, n_perm=n_perm)
+    chance = float(chance_null(t, golds, golds, n_perm=n_perm).mean())  # the label-prior guesser's mean score on the stop sample
+    prunable = criterion == "relative" or (base["above_chance"] and base["score"] > chance)  # no margin over chance: nothing to keep
+    def passes(score):
+        if criterion == "relative": return score >= threshold*base["score"]
+        return (score - chance)/(base["score"] - chance) >= threshold
+    imp = importance(model, loader, t, hm, mm, per_example=per_example)
+    scores, imp_scores, h_traj, m_traj = [base["score"]], [imp.score], [imp.heads], [imp.mlps]
     bar = tqdm(desc=f"{task}/{lang} seed {seed}", disable=not progress, leave=False)
     for head_frac, n_mlps in SCHEDULES[schedule]:
         n_heads = int(round(head_frac*L*H))
-        while (cand := _step(hm, mm, imp, n_heads, n_mlps)) is not None:
-            c_imp = importance(model, loader, t, *cand)
-            bar.update(); bar.set_postfix(heads=int(cand[0].sum()), score=round(c_imp.score, 3))
-            if c_imp.score < threshold*base: break
-            (hm, mm), imp = cand, c_imp
-            scores.append(imp.score); h_traj.append(imp.heads); m_traj.append(imp.mlps)
+        while prunable and (cand := _step(hm, mm, imp, n_heads, n_mlps)) is not None:
+            score = compute_metrics(t, *predict(model, stop, *cand))["score"]
+            bar.update(); bar.set_postfix(heads=int(cand[0].sum()), score=round(score, 3))
+            if not passes(score): break
+            (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=per_example)
+            scores.append(score); imp_scores.append(imp.score); h_traj.append(imp.heads); m_traj.append(imp.mlps)
     bar.close()
-    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, n=len(ds), split=split,
-                threshold=threshold, schedule=schedule, unmasked_score=base, final_score=scores[-1], metric=t.metric)
+    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, n=len(rows), split=split, rows=[str(i) for i in rows["id"]],
+                stop_split=stop_split, stop_n=len(stop.dataset), threshold=threshold, criterion=criterion, schedule=schedule, per_example=per_example,
+                unmasked_score=base["score"], final_score=scores[-1], chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"],
+                importance_scores=imp_scores, metric=t.metric)
     return Subnetwork(hm, mm, scores, torch.stack(h_traj), torch.stack(m_traj), meta)
 
 # %% ../nbs/03_pruning.ipynb #57e5a602
+PRUNING_VERSION = 2  # part of every cache key: bump when `find_subnetwork` changes what it computes
+
 def cached_subnetwork(cfg, # the `FinetuneConfig` of the checkpoint `model` was loaded from
                       model, tokenizer, lang:str, seed:int=0, cache:Path|None=None, **kwargs) -> Subnetwork:
     "`find_subnetwork(model, tokenizer, cfg.task, lang, seed, **kwargs)`, computed once and cached."
@@ -177,7 +213,7 @@ def cached_subnetwork(cfg, # the `FinetuneConfig` of the checkpoint `model` was 
     from subnet_nb.models import cache_dir
     root = (Path(cache) if cache else cache_dir())/"subnetworks"/cfg.key()
     root.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(json.dumps({"lang": lang, "seed": seed, **kwargs}, sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps({"lang": lang, "seed": seed, "version": PRUNING_VERSION, **kwargs}, sort_keys=True).encode()).hexdigest()[:16]
     path = root/f"{cfg.task}-{lang}-{seed}-{key}"
     with FileLock(str(path) + ".lock"):
         try: return load_subnetwork(path)
@@ -185,6 +221,20 @@ def cached_subnetwork(cfg, # the `FinetuneConfig` of the checkpoint `model` was 
         sub = find_subnetwork(model, tokenizer, cfg.task, lang, seed, **kwargs)
         save_subnetwork(sub, path)
     return sub
+
+# %% ../nbs/03_pruning.ipynb #5d60f567
+def retention(model, tokenizer, sub:Subnetwork, # the fine-tuned model, its tokenizer, a subnetwork of it
+              split:str="test", n:int|None=None, # rows (default: the whole test split, which pruning never sees)
+              max_length:int=64) -> dict:
+    "Unmasked and subnetwork scores of `sub`'s task and language on `split`, their ratio, and the share of the margin over chance kept."
+    task, lang = sub.meta["task"], sub.meta["lang"]
+    loader = make_loader(tokenize_task(load_task(task, lang, split, n=n, seed=0), tokenizer, task, max_length), tokenizer, task, batch_size=64)
+    p0, golds = predict(model, loader)
+    p1, _ = predict(model, loader, sub.head_mask, sub.mlp_mask)
+    base, score = compute_metrics(task, p0, golds)["score"], compute_metrics(task, p1, golds)["score"]
+    chance = float(chance_null(task, golds, golds).mean())
+    return {"unmasked": base, "subnetwork": score, "relative": score/base if base > 0 else float("nan"), "chance": chance,
+            "margin_kept": (score - chance)/(base - chance) if base > chance else float("nan"), "n": len(golds)}
 
 # %% ../nbs/03_pruning.ipynb #cf5f930d
 def random_subnetwork(sub:Subnetwork, seed:int=0, per_layer:bool=True) -> Subnetwork:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_stitching.ipynb #7565b2e7
 from __future__ import annotations
-import contextlib, tempfile
+import contextlib, hashlib, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -14,7 +14,7 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
 from .models import masked, encoder_layers, model_shape, check_layer, remove_heads, _model_device
-from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions
+from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, score_parts
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask', 'DiskStates',
@@ -115,11 +115,29 @@ def _pruned(model, head_mask, mlp_mask=None) -> SubnetSpec:
         model, head_mask = (model if bool((head_mask == 1).all()) else remove_heads(model, head_mask, share=True)), None
     return SubnetSpec(model, head_mask, mlp_mask)
 
-def _batches(task, tokenizer, rows, batch_size, max_length):
-    "Tokenised batches of `rows`, grouped by length (shortest first) so that little padding is computed."
+def _batches(task, tokenizer, rows, batch_size, max_length) -> tuple[list, np.ndarray]:
+    "Tokenised batches of `rows`, grouped by length (shortest first) so that little padding is computed, and the row order they follow."
     ds = tokenize_task(rows, tokenizer, task, max_length)
     order = np.argsort([len(x) for x in ds["input_ids"]], kind="stable")
-    return list(make_loader(ds.select(order.tolist()), tokenizer, task, batch_size=batch_size))
+    return list(make_loader(ds.select(order.tolist()), tokenizer, task, batch_size=batch_size)), order
+
+_MEMO_GB, _MEMO_SIZE = 0.25, 16  # `stitch(memo=...)` keeps the end's own training states only below this size, and at most this many entries
+
+def _digest(mask) -> str:
+    "A short hash of a mask (or '' for none), to key what `stitch` reuses."
+    return "" if mask is None else hashlib.sha256(torch.as_tensor(mask).float().cpu().numpy().tobytes()).hexdigest()[:16]
+
+def _same_masks(a:SubnetSpec, b:SubnetSpec) -> bool:
+    return all((x is None and y is None) or (x is not None and y is not None and torch.equal(torch.as_tensor(x).float().cpu(), torch.as_tensor(y).float().cpu()))
+               for x, y in ((a.head_mask, b.head_mask), (a.mlp_mask, b.mlp_mask)))
+
+def _remember(memo:dict|None, key:tuple, fn):
+    "`fn()`, computed once per `key` in `memo` (None: always computed); the oldest entries are dropped beyond `_MEMO_SIZE`."
+    if memo is None: return fn()
+    if key not in memo:
+        memo[key] = fn()
+        while len(memo) > _MEMO_SIZE: memo.pop(next(iter(memo)))
+    return memo[key]
 
 # %% ../nbs/06_stitching.ipynb #dc378f4b
 class DiskStates:
@@ -154,15 +172,15 @@ def _loss(logits, labels, soft=None):
     return nn.functional.kl_div(logits.log_softmax(-1), soft.log_softmax(-1), log_target=True, reduction="batchmean")
 
 # %% ../nbs/06_stitching.ipynb #538b44e6
-def _score(task, end, stitch, states, batches, end_layer):
-    "The end's score on `batches` when it runs from `states` (mapped by `stitch` unless None)."
+def _score(task, end, stitch, states, batches, end_layer) -> tuple[float, np.ndarray]:
+    "The end's score on `batches` when it runs from `states` (mapped by `stitch` unless None), and its per-item parts (`score_parts`)."
     preds, golds = [], []
     with torch.no_grad():
         for h, x in zip(states, batches):
             h = h.to(_model_device(end.model))
             logits = run_end(end.model, stitch(h) if stitch else h, x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
             extend_predictions(preds, golds, logits, x["labels"])
-    return compute_metrics(task, preds, golds)["score"]
+    return compute_metrics(task, preds, golds)["score"], score_parts(task, preds, golds)
 
 def _train(st, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress):
     "Train the map `st` on cached front states with Adam + cosine decay; the end model is frozen (and restored after)."
@@ -189,6 +207,7 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
            layer:int, # the front's last layer (-1: the embeddings)
            end_layer:int|None=None, # the end starts after this layer (default: `layer`; smaller = later-sender control)
            front_variant:str="none", # control applied to the front's head mask
+           variant_seed:int|None=None, # draw of a shuffled front mask (default: `seed`)
            init:str="lstsq", # "lstsq" (least squares on masked activations) or "identity"
            targets:str="hard", # "hard" (labels) or "soft" (the end model's own logits, Csiszárik et al.)
            epochs:int=10, lr:float=3e-4, lr_min:float=1e-5, # Adam with cosine decay, as in the original
@@ -196,8 +215,9 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
            batch_size:int=32, max_length:int=64, seed:int=0, progress:bool=False,
            state_gb:float=4.0, # front states larger than this are cached on disk instead of in memory
            state_dir:str|None=None, # parent folder of that disk cache (default: $TMPDIR)
+           memo:dict|None=None, # reuse the end's own states and score across calls with the same end (by `end.name` and masks) and rows
           ) -> dict:
-    "Train an affine stitch from `front` at `layer` into `end`; scores on the test split and relative accuracy."
+    "Train an affine stitch from `front` at `layer` into `end`; scores on the test split (and per test item), relative accuracy."
     t = get_task(task)
     end_layer = layer if end_layer is None else end_layer
     check_layer(front.model, layer, "layer", embeddings=True); check_layer(end.model, end_layer, "end_layer", embeddings=True)
@@ -209,24 +229,33 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
     if init not in ("lstsq", "identity"): raise ValueError(f"init must be 'lstsq' or 'identity', got {init!r}")
     if targets not in ("hard", "soft"): raise ValueError(f"targets must be 'hard' or 'soft', got {targets!r}")
     torch.manual_seed(seed)
-    train = _batches(t, tokenizer, load_task(task, lang, "train", n=n_train, seed=seed), batch_size, max_length)
-    test = _batches(t, tokenizer, load_task(task, lang, "test", n=n_test, seed=seed), batch_size, max_length)
+    train, _ = _batches(t, tokenizer, load_task(task, lang, "train", n=n_train, seed=seed), batch_size, max_length)
+    test_rows = load_task(task, lang, "test", n=n_test, seed=seed)
+    test, order = _batches(t, tokenizer, test_rows, batch_size, max_length)
+    back = np.argsort(order)  # per-item parts in the order of `test_rows` (by id: the same items across units)
     base = torch.ones(model_shape(front.model)) if front.head_mask is None else front.head_mask
-    F = _pruned(front.model, front_variant_mask(base, front_variant, seed), front.mlp_mask)
+    F = _pruned(front.model, front_variant_mask(base, front_variant, seed if variant_seed is None else variant_seed), front.mlp_mask)
     E = _pruned(end.model, end.head_mask, end.mlp_mask)
     H_train, H_test = (front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, state_gb, state_dir) for bs in (train, test))
+    same = front_variant == "none" and end_layer == layer and front.model is end.model and bool(front.name) and front.name == end.name \
+           and _same_masks(front, end)  # a self-stitch: the end's own states are the front states
+    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, n_train, n_test, seed, batch_size, max_length)
+    def reuse(what, fn): return _remember(memo if end.name else None, key + what, fn)
     own = lambda bs: (front_states(E.model, x, end_layer, E.head_mask, E.mlp_mask) for x in bs)  # the end's own states
+    small = sum(x["input_ids"].numel() for x in train)*d_out*4/1e9 <= _MEMO_GB
+    own_train = lambda: H_train if same else reuse(("train", end_layer), lambda: [e.cpu() for e in own(train)]) if small else own(train)
     st = Stitch(d_in, d_out)
-    if init == "lstsq": lstsq_init(st, ((h[k], e.cpu()[k]) for h, e, k in zip(H_train, own(train), (x["attention_mask"].bool() for x in train))))
+    if init == "lstsq": lstsq_init(st, ((h[k], e.cpu()[k]) for h, e, k in zip(H_train, own_train(), (x["attention_mask"].bool() for x in train))))
     st = st.to(_model_device(E.model))
-    init_score = _score(t, E, st, H_test, test, end_layer)
+    init_score, init_parts = _score(t, E, st, H_test, test, end_layer)
     soft = None
     if targets == "soft":
-        with torch.no_grad(): soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu() for e, x in zip(own(train), train)]
+        with torch.no_grad(): soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu() for e, x in zip(own_train(), train)]
     if epochs > 0: _train(st, E, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress)
-    stitched = _score(t, E, st, H_test, test, end_layer) if epochs > 0 else init_score
-    end_own = _score(t, E, None, own(test), test, end_layer)
+    stitched, stitched_parts = _score(t, E, st, H_test, test, end_layer) if epochs > 0 else (init_score, init_parts)
+    end_own, end_parts = reuse(("test",), lambda: _score(t, E, None, H_test if same else own(test), test, end_layer))  # the end's own score: any end_layer
     return {"front": front.name, "end": end.name, "task": task, "lang": lang, "layer": layer, "end_layer": end_layer,
-            "variant": front_variant, "init": init, "targets": targets, "epochs": epochs,
+            "variant": front_variant, "variant_seed": seed if variant_seed is None else variant_seed, "init": init, "targets": targets, "epochs": epochs,
             "init_score": init_score, "stitched_score": stitched, "end_score": end_own,
-            "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"), "stitch": st.cpu()}
+            "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"), "stitch": st.cpu(),
+            "items": [str(i) for i in test_rows["id"]], "init_parts": init_parts[back], "stitched_parts": stitched_parts[back], "end_parts": end_parts[back]}

@@ -11,59 +11,83 @@ import numpy as np, pandas as pd, torch
 from safetensors.torch import save_file, safe_open
 from tqdm.auto import tqdm
 import subnet_nb
-from .models import capture, quiet_transformers, embedded_model_dir, verify_checksums, tiny_encoder, _sha256
-from .data import get_task, check_lang, load_task, tokenize_task, make_loader
-from .finetune import FinetuneConfig, finetune, load_finetuned, evaluate
-from .pruning import find_subnetwork, save_subnetwork, load_subnetwork, random_subnetwork, bad_subnetwork, transfer_matrix, _atomic_write, SCHEDULES
-from .masks import jaccard, overlap, mask_mi_test
-from .cka import cka_matrix, cka_perm_test
-from .stitching import stitch, SubnetSpec, FRONT_VARIANTS
+from .models import capture, quiet_transformers, embedded_model_dir, verify_checksums, tiny_encoder, masked, _sha256
+from .data import get_task, check_lang, load_task, tokenize_task, make_loader, score_parts, score_from_parts, chance_null, PRUNE_SPLIT
+from .finetune import FinetuneConfig, finetune, load_finetuned, evaluate, predict
+from .pruning import (find_subnetwork, save_subnetwork, load_subnetwork, random_subnetwork, bad_subnetwork, transfer_matrix, _atomic_write,
+                               SCHEDULES, CRITERIA)
+from .masks import jaccard, overlap, kappa, expected_jaccard, mask_mi_test
+from .cka import cka_matrix, cka_perm_test, cka_half_samples, resolve_debiased
+from .stitching import stitch, SubnetSpec, FRONT_VARIANTS, _remember
 
 # %% auto #0
-__all__ = ['GRIDS', 'ANALYSES', 'PRESETS', 'TABLE_KEYS', 'WORK', 'StudyConfig', 'get_config', 'model_layers', 'check_config',
-           'Unit', 'sid', 'grid_pairs', 'stitch_pairs', 'plan', 'Store', 'Context', 'run_unit', 'write_tables',
-           'read_tables', 'write_manifest', 'Executor', 'run_units', 'LocalExecutor', 'run_study', 'stages',
-           'squeue_states', 'SlurmExecutor', 'study_status', 'summary', 'tiny_model', 'tiny_config']
+__all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'HUB_ROWS', 'PRUNE_STEPS', 'TABLE_KEYS',
+           'WORK', 'StudyConfig', 'get_config', 'model_config', 'model_layers', 'check_config', 'Unit', 'cid', 'sid',
+           'grid_pairs', 'stitch_pairs', 'plan', 'plan_work', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan',
+           'format_plan', 'Store', 'Context', 'run_unit', 'write_tables', 'read_tables', 'code_version',
+           'write_manifest', 'Executor', 'run_units', 'stages', 'LocalExecutor', 'run_study', 'squeue_states',
+           'SlurmExecutor', 'study_status', 'summary', 'tiny_model', 'tiny_config', 'rehearsal_config']
 
 # %% ../nbs/07_study.ipynb #acae07e0
-GRIDS = ("seeds", "languages", "tasks", "chaotic")  # pairs differing in exactly seed / language / task, or in all three
+GRIDS = ("seeds", "languages", "checkpoints", "tasks", "chaotic")  # pairs differing in exactly seed / language / checkpoint / task, or in task, language and seed
 ANALYSES = ("validation", "transfer", "mi", "cka", "stitching")
+STITCH_CONTROLS = ("shuffle_within_layer", "shuffle_across_layers", "remove_all_heads", "later_sender")
 
 @dataclass
 class StudyConfig:
     "Everything that determines a study."
     model: str = "embedded"  # Hub name, local folder or "embedded"
     tasks: tuple = ("emoji-topic", "emoji-sentiment")
-    langs: tuple = ("en", "de", "fr", "es", "zh")
-    seeds: tuple = (0, 1, 2)  # pruning seeds: each picks the sample importance is computed on
+    langs: tuple = ("en", "de", "zh")
+    checkpoints: tuple = (0, 1)  # fine-tuning seeds: one checkpoint per task and seed
+    seeds: tuple = (0, 1)  # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split
     max_length: int = 32  # tokens per input, everywhere
-    finetune: dict = field(default_factory=lambda: dict(n_train=240, n_eval=90, epochs=3, lr=1e-4, batch_size=32, seed=0))  # `FinetuneConfig` fields
-    prune: dict = field(default_factory=lambda: dict(n=64, threshold=0.9, schedule="michel"))  # `find_subnetwork` arguments
-    n_eval: int|None = 48  # test rows per language for validation and transfer (None: all)
-    analyses: tuple = ANALYSES
-    grids: tuple = GRIDS  # pair grids for mask similarity / MI and CKA
-    mi_perm: int = 1000  # permutations of the mask-MI null
-    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=None, site="attn", pool="cls", kind="linear", debiased=False, n_perm=100))
-    stitch_layers: tuple = (1, 5, 9)
-    stitch_grids: tuple = GRIDS  # and "identity" (a subnetwork stitched to itself; in the `paper` preset)
-    stitch_langs: tuple = ("de", "zh")  # end languages of across-language stitches; the front is always langs[0]
-    stitch_controls: tuple = ("shuffle_within_layer", "shuffle_across_layers", "remove_all_heads")  # front controls on langs[0] -> stitch_langs[0]
-    stitch: dict = field(default_factory=lambda: dict(n_train=128, n_test=90, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
+    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 180, "emoji-sentiment": 240}, balanced={"emoji-topic": False, "emoji-sentiment": True},
+                                                        n_eval=40, epochs={"emoji-topic": 2, "emoji-sentiment": 3}, lr={"emoji-topic": 3e-4, "emoji-sentiment": 1e-4},
+                                                        batch_size=32))  # `FinetuneConfig` fields (not seed); a value may be {task: value}
+    prune: dict = field(default_factory=lambda: dict(n=48, stop_n=92, threshold=0.9, criterion="above_chance", schedule="michel"))  # `find_subnetwork` arguments
+    exclude_chance: bool = True  # leave subnetworks whose unmasked model is not above chance on their stop sample out of every comparison
+    n_eval: int|None = 64  # test rows per language for validation and transfer (None: all)
+    analyses: tuple = ("validation", "mi", "cka", "stitching")
+    grids: tuple = GRIDS  # pair grids of the mask comparisons (Jaccard, kappa, MI)
+    cka_grids: tuple = ("seeds", "languages", "checkpoints", "tasks")  # pair grids of CKA
+    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=96, site="attn", pool="cls", kind="linear", debiased="auto",
+                                                   n_perm=100, n_rep=100, same_input_lang=None))
+    stitch_layers: tuple = (1, 9)
+    stitch_grids: tuple = ("seeds", "languages", "checkpoints", "tasks")  # and "chaotic"; the trained self-stitch of every end ("identity") is added: the denominator of RA_self
+    stitch_langs: tuple = ("zh",)  # end languages of across-language stitches; the front is always langs[0]
+    stitch_controls: tuple = STITCH_CONTROLS  # on every pair of `stitch_control_grids`
+    stitch_control_grids: tuple = ("languages",)
+    stitch_control_langs: tuple = ("zh",)  # end languages of the control pairs (a subset of stitch_langs)
+    stitch_control_draws: int = 2  # draws of each shuffled front mask
+    later_sender_gap: int = 3  # the later-sender control sends front layer l into the end after layer l - gap
+    stitch: dict = field(default_factory=lambda: dict(n_train=64, n_test=72, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
     device: str = "cpu"
     def __post_init__(self):
-        for k in ("tasks", "langs", "seeds", "analyses", "grids", "stitch_layers", "stitch_grids", "stitch_langs", "stitch_controls"):
+        for k in ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "cka_grids", "stitch_layers", "stitch_grids", "stitch_langs",
+                  "stitch_controls", "stitch_control_grids", "stitch_control_langs"):
             setattr(self, k, tuple(getattr(self, k)))
         self.cka = {**StudyConfig.__dataclass_fields__["cka"].default_factory(), **self.cka}
     def to_dict(self) -> dict: return json.loads(json.dumps(asdict(self)))
+    def finetune_for(self, task:str) -> dict:
+        "The `finetune` settings of `task`: a setting given as {task: value} picks the task's value, or `FinetuneConfig`'s default for a task it does not name."
+        default = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)}
+        return {k: (v.get(task, default.get(k)) if isinstance(v, dict) else v) for k, v in self.finetune.items()}
+    def digest(self) -> str:
+        "A short hash of the config: what the manifest and the report cite."
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/07_study.ipynb #0a64dc1d
 PRESETS = {
     "embedded": StudyConfig(),
-    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"), seeds=(0, 1, 2, 3, 4), max_length=128,
-                         finetune=dict(n_train=20_000, epochs=3, lr=2e-5, batch_size=32, freeze_word_embeddings=False, seed=0),
-                         prune=dict(n=5000, threshold=0.9, schedule="michel", batch_size=32), n_eval=None,
-                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear", debiased=False, n_perm=1000),
-                         stitch_layers=tuple(range(12)), stitch_langs=("de", "fr", "es", "zh"), stitch_grids=GRIDS + ("identity",),
+    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1), seeds=(0, 1, 2, 3, 4), max_length=128,
+                         finetune=dict(n_train={"xnli": 20_000, "paws-x": 20_000, "marc": 20_000, "wikiann": None},  # WikiANN's train split: 14,000 rows
+                                       epochs=3, lr=2e-5, batch_size=32, freeze_word_embeddings=False),
+                         prune=dict(n=1000, stop_n=2000, threshold=0.9, criterion="relative", schedule="michel", batch_size=32), n_eval=None,  # 5 disjoint samples fit WikiANN's prune split (6,000)
+                         analyses=ANALYSES,
+                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear", debiased="auto", n_perm=1000, n_rep=200),
+                         stitch_layers=tuple(range(12)), stitch_grids=GRIDS, stitch_langs=("de", "fr", "es", "zh"), stitch_control_grids=("languages",),
+                         stitch_control_langs=("de", "zh"), stitch_control_draws=3,
                          stitch=dict(n_train=10_000, n_test=None, epochs=10, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0),
                          device="cuda"),
 }
@@ -80,7 +104,8 @@ def get_config(preset:str|None=None, # a preset name ("embedded", "paper")
     d = {}
     if path is not None:
         if not Path(path).is_file(): raise FileNotFoundError(f"config file {path} not found")
-        d = yaml.load(Path(path).read_text(), Loader=_Loader) or {}
+        try: d = yaml.load(Path(path).read_text(), Loader=_Loader) or {}
+        except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {' '.join(str(e).split())}") from None
         if not isinstance(d, dict): raise ValueError(f"{path}: a study config is a mapping of StudyConfig fields, got {type(d).__name__}")
         preset = d.pop("preset", preset)
     d.update(overrides)
@@ -96,49 +121,81 @@ def get_config(preset:str|None=None, # a preset name ("embedded", "paper")
 def _allowed(fn, exclude=()):
     return [p for p in inspect.signature(fn).parameters if p not in exclude]
 
-def model_layers(model:str) -> int:
-    "Number of transformer layers of `model` (\"embedded\", a local folder or a Hub name), from its config alone."
+KNOWN_ARCHITECTURES = {  # the architectures of the Hub models the presets and docs name (from their config.json), for checking and planning without the Hub
+    "xlm-roberta-base": dict(model_type="xlm-roberta", num_hidden_layers=12, hidden_size=768, num_attention_heads=12, intermediate_size=3072,
+                             vocab_size=250002, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1),
+    "xlm-roberta-large": dict(model_type="xlm-roberta", num_hidden_layers=24, hidden_size=1024, num_attention_heads=16, intermediate_size=4096,
+                              vocab_size=250002, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1),
+    "bert-base-multilingual-cased": dict(model_type="bert", num_hidden_layers=12, hidden_size=768, num_attention_heads=12, intermediate_size=3072,
+                                         vocab_size=119547, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
+}
+
+def model_config(model:str):
+    "The transformers config of `model` (\"embedded\", a local folder or a Hub name); for a model of `KNOWN_ARCHITECTURES`, its architecture when the Hub is unreachable."
     from transformers import AutoConfig
     try:
-        with quiet_transformers(): return AutoConfig.from_pretrained(embedded_model_dir() if model == "embedded" else model).num_hidden_layers
+        with quiet_transformers(): return AutoConfig.from_pretrained(embedded_model_dir() if model == "embedded" else model)
     except Exception as e:
+        if model in KNOWN_ARCHITECTURES:
+            kw = dict(KNOWN_ARCHITECTURES[model])
+            return AutoConfig.for_model(kw.pop("model_type"), **kw)
         raise ValueError(f"could not read the config of model {model!r} ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
                          "Pass a local folder, 'embedded', or a Hub name on a machine with Hub access") from None
+
+def model_layers(model:str) -> int:
+    "Number of transformer layers of `model` (\"embedded\", a local folder or a Hub name), from its config alone."
+    return model_config(model).num_hidden_layers
 
 def check_config(cfg:StudyConfig) -> StudyConfig:
     "Raise a `ValueError` naming the first problem of `cfg`; return it unchanged if it is valid."
     def need(ok, msg):
         if not ok: raise ValueError(msg)
-    for k in ("tasks", "langs", "seeds"):
+    for k in ("tasks", "langs", "checkpoints", "seeds"):
         need(len(getattr(cfg, k)) > 0, f"{k} is empty: name at least one")
         need(len(set(getattr(cfg, k))) == len(getattr(cfg, k)), f"{k} has duplicates: {getattr(cfg, k)}")
-    need(all(isinstance(s, int) and not isinstance(s, bool) for s in cfg.seeds), f"seeds must be integers, got {cfg.seeds}")
+    for k in ("checkpoints", "seeds"):
+        need(all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in getattr(cfg, k)), f"{k} must be integers >= 0, got {getattr(cfg, k)}")
     for t in cfg.tasks:
         task = get_task(t)
         for l in cfg.langs: check_lang(task, l)
-    for k, allowed in (("analyses", ANALYSES), ("grids", GRIDS), ("stitch_grids", GRIDS + ("identity",)), ("stitch_controls", FRONT_VARIANTS[1:])):
+    for k, allowed in (("analyses", ANALYSES), ("grids", GRIDS), ("cka_grids", GRIDS), ("stitch_grids", GRIDS + ("identity",)),
+                       ("stitch_controls", STITCH_CONTROLS), ("stitch_control_grids", GRIDS)):
         need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} {bad}; choose from {list(allowed)}")
-    steps = (("finetune", _allowed(FinetuneConfig, ("model", "task", "langs", "max_length"))),
+    steps = (("finetune", _allowed(FinetuneConfig, ("model", "task", "langs", "max_length", "seed"))),
              ("prune", _allowed(find_subnetwork, ("model", "tokenizer", "task", "lang", "seed", "max_length", "progress"))),
-             ("stitch", _allowed(stitch, ("front", "end", "tokenizer", "task", "lang", "layer", "end_layer", "front_variant", "max_length", "progress"))),
-             ("cka", ["task", "split", "n", "site", "pool", "kind", "debiased", "n_perm"]))
+             ("stitch", _allowed(stitch, ("front", "end", "tokenizer", "task", "lang", "layer", "end_layer", "front_variant", "variant_seed", "max_length", "progress"))),
+             ("cka", ["task", "split", "n", "site", "pool", "kind", "debiased", "n_perm", "n_rep", "same_input_lang"]))
     for k, allowed in steps:
         need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} setting(s) {bad}; allowed: {allowed}")
-    for t in cfg.tasks: FinetuneConfig(model=cfg.model, task=t, langs=cfg.langs, max_length=cfg.max_length, **cfg.finetune)  # validates values
+    for k, v in cfg.finetune.items():  # a setting given per task names registered tasks (a typo would silently fall back to the default)
+        for t in (v if isinstance(v, dict) else ()): get_task(t)
+    for t in cfg.tasks:
+        for c in cfg.checkpoints: FinetuneConfig(model=cfg.model, task=t, langs=cfg.langs, max_length=cfg.max_length, seed=c, **cfg.finetune_for(t))  # validates values
     need(cfg.prune.get("schedule", "michel") in SCHEDULES, f"unknown prune schedule {cfg.prune.get('schedule')!r}; choose from {sorted(SCHEDULES)}")
+    need(cfg.prune.get("criterion", "relative") in CRITERIA, f"unknown prune criterion {cfg.prune.get('criterion')!r}; choose from {list(CRITERIA)}")
     need(0 < cfg.prune.get("threshold", 0.9) <= 1, f"prune threshold must be in (0, 1], got {cfg.prune.get('threshold')}")
     need(set(cfg.stitch_langs) <= set(cfg.langs), f"stitch_langs {cfg.stitch_langs} must be among langs {cfg.langs}")
+    need(set(cfg.stitch_control_langs) <= set(cfg.stitch_langs), f"stitch_control_langs {cfg.stitch_control_langs} must be among stitch_langs {cfg.stitch_langs}")
+    need(cfg.stitch_control_draws >= 1 and cfg.later_sender_gap >= 1, "stitch_control_draws and later_sender_gap must be >= 1")
     probe = cfg.cka["task"] or cfg.tasks[0]
     need(probe in cfg.tasks, f"cka task {probe!r} must be one of the study's tasks {cfg.tasks}")
-    fe, ps = cfg.finetune.get("n_eval"), cfg.prune.get("split", "train")
-    sizes = [("finetune n_train", "train", cfg.finetune.get("n_train"), cfg.tasks), ("finetune n_eval", "dev", fe, cfg.tasks),
-             ("finetune n_eval", "test", fe, cfg.tasks), ("prune n", ps, cfg.prune.get("n"), cfg.tasks), ("n_eval", "test", cfg.n_eval, cfg.tasks),
-             ("stitch n_train", "train", cfg.stitch.get("n_train"), cfg.tasks), ("stitch n_test", "test", cfg.stitch.get("n_test"), cfg.tasks),
-             ("cka n", cfg.cka["split"], cfg.cka["n"], (probe,))]
+    ref = cfg.cka.get("same_input_lang") or cfg.langs[0]
+    need(ref in cfg.langs, f"cka same_input_lang {ref!r} must be one of the study's languages {cfg.langs}")
+    cross = "cka" in cfg.analyses and len(cfg.langs) > 1 and any(g in cfg.cka_grids for g in ("languages", "chaotic"))
+    need(not cross or get_task(probe).parallel,
+         f"cka task {probe!r} is not parallel across languages (its items differ between languages), so CKA across languages has no paired "
+         f"inputs: use a parallel probe task (cka: {{task: ...}}, e.g. xnli) or drop 'languages' and 'chaotic' from cka_grids")
+    ps = cfg.prune.get("split", PRUNE_SPLIT)
+    sizes = [x for t in cfg.tasks for x in (("finetune n_train", "train", cfg.finetune_for(t).get("n_train"), (t,)),
+                                            ("finetune n_eval", "dev", cfg.finetune_for(t).get("n_eval"), (t,)), ("finetune n_eval", "test", cfg.finetune_for(t).get("n_eval"), (t,)))]
+    sizes += [("prune stop_n", cfg.prune.get("stop_split", "dev"), cfg.prune.get("stop_n"), cfg.tasks),
+             ("n_eval", "test", cfg.n_eval, cfg.tasks), ("stitch n_train", "train", cfg.stitch.get("n_train"), cfg.tasks),
+             ("stitch n_test", "test", cfg.stitch.get("n_test"), cfg.tasks), ("cka n", cfg.cka["split"], cfg.cka["n"], (probe,))]
+    if (n := cfg.prune.get("n")) is not None: sizes.append((f"prune n x {max(cfg.seeds) + 1} seeds (disjoint samples)", ps, n*(max(cfg.seeds) + 1), cfg.tasks))
     for name, split, n, tasks in sizes:  # embedded data only: checking Hub data would download it
         for t in (t for t in tasks if n is not None and get_task(t).source == "embedded"):
             size = min(len(load_task(t, l, split)) for l in cfg.langs)
-            need(n <= size, f"{name}={n} is larger than the {split} split of {t!r} ({size} rows in the smallest language): use {name} <= {size} or None")
+            need(n <= size, f"{name}={n} is larger than the {split} split of {t!r} ({size} rows in the smallest language): use {name.split(' x ')[0]} <= {size} or None")
     if "stitching" in cfg.analyses:
         n = model_layers(cfg.model)
         bad = [l for l in cfg.stitch_layers if not (isinstance(l, int) and 0 <= l < n)]
@@ -156,66 +213,258 @@ class Unit:
     @property
     def kw(self) -> dict: return dict(self.args)
 
+def cid(t:str, c:int) -> str:
+    "The id of the checkpoint of task `t` fine-tuned with seed `c`."
+    return f"{t}_c{c}"
+
 def sid(s:tuple) -> str:
-    "The id of subnetwork (task, lang, seed)."
-    return f"{s[0]}_{s[1]}_{s[2]}"
+    "The id of subnetwork (task, checkpoint, lang, seed)."
+    return f"{s[0]}_c{s[1]}_{s[2]}_s{s[3]}"
 
 def grid_pairs(cfg:StudyConfig, grid:str) -> list:
-    "The pairs of subnetworks (task, lang, seed) of `grid`: differing in exactly the seed / language / task, or in all three (chaotic)."
-    T, L, S, C = cfg.tasks, cfg.langs, cfg.seeds, itertools.combinations
-    if grid == "seeds": return [((t, l, a), (t, l, b)) for t in T for l in L for a, b in C(S, 2)]
-    if grid == "languages": return [((t, a, s), (t, b, s)) for t in T for s in S for a, b in C(L, 2)]
-    if grid == "tasks": return [((a, l, s), (b, l, s)) for l in L for s in S for a, b in C(T, 2)]
-    if grid == "chaotic": return [((ta, la, sa), (tb, lb, sb)) for ta, tb in C(T, 2) for la, lb in C(L, 2) for sa, sb in C(S, 2)]
+    "The pairs of subnetworks (task, ckpt, lang, seed) of `grid`: differing in exactly the seed / language / checkpoint / task, or in task, language and seed (chaotic)."
+    T, Ck, L, S, C = cfg.tasks, cfg.checkpoints, cfg.langs, cfg.seeds, itertools.combinations
+    if grid == "seeds": return [((t, c, l, a), (t, c, l, b)) for t in T for c in Ck for l in L for a, b in C(S, 2)]
+    if grid == "languages": return [((t, c, a, s), (t, c, b, s)) for t in T for c in Ck for s in S for a, b in C(L, 2)]
+    if grid == "checkpoints": return [((t, a, l, s), (t, b, l, s)) for t in T for l in L for s in S for a, b in C(Ck, 2)]
+    if grid == "tasks": return [((a, c, l, s), (b, c, l, s)) for c in Ck for l in L for s in S for a, b in C(T, 2)]
+    if grid == "chaotic": return [((ta, c, la, sa), (tb, c, lb, sb)) for c in Ck for ta, tb in C(T, 2) for la, lb in C(L, 2) for sa, sb in C(S, 2)]
     raise ValueError(f"unknown grid {grid!r}; choose from {GRIDS}")
 
 # %% ../nbs/07_study.ipynb #e65b40f2
 def stitch_pairs(cfg:StudyConfig) -> list:
-    "(grid, variant, front, end) for every stitch of `cfg`, at each of `cfg.stitch_layers`."
-    l0, s0, out = cfg.langs[0], cfg.seeds[0], []
-    s1 = cfg.seeds[1] if len(cfg.seeds) > 1 else None
+    "(grid, variant, draw, front, end) of every stitch of `cfg`, at each of `cfg.stitch_layers`: matched stitches, self-stitches and controls."
+    l0, c0, s0 = cfg.langs[0], cfg.checkpoints[0], cfg.seeds[0]
+    s1, c1 = (cfg.seeds[1] if len(cfg.seeds) > 1 else None), (cfg.checkpoints[1] if len(cfg.checkpoints) > 1 else None)
+    base = []
     for t in cfg.tasks:
-        f, others = (t, l0, s0), [u for u in cfg.tasks if u != t]
-        ends = {"identity": [f], "seeds": [(t, l0, s1)] if s1 is not None else [],
-                "languages": [(t, l, s0) for l in cfg.stitch_langs if l != l0],
-                "tasks": [(u, l, s0) for l in dict.fromkeys((l0,) + cfg.stitch_langs) for u in others],
-                "chaotic": [(u, cfg.stitch_langs[0], s1) for u in others] if s1 is not None and cfg.stitch_langs and cfg.stitch_langs[0] != l0 else []}
-        out += [(g, "none", (t, e[1], s0) if g == "tasks" else f, e) for g in cfg.stitch_grids for e in ends[g]]  # across tasks: front in the end's language
-    if cfg.stitch_langs and cfg.stitch_langs[0] != l0:
-        out += [("languages", v, (cfg.tasks[0], l0, s0), (cfg.tasks[0], cfg.stitch_langs[0], s0)) for v in cfg.stitch_controls]
+        f, others = (t, c0, l0, s0), [u for u in cfg.tasks if u != t]
+        ends = {"seeds": [(t, c0, l0, s1)] if s1 is not None else [],
+                "languages": [(t, c0, l, s0) for l in cfg.stitch_langs if l != l0],
+                "checkpoints": [(t, c1, l0, s0)] if c1 is not None else [],
+                "tasks": [(u, c0, l0, s0) for u in others],
+                "chaotic": [(u, c0, cfg.stitch_langs[0], s1) for u in others] if s1 is not None and cfg.stitch_langs and cfg.stitch_langs[0] != l0 else []}
+        base += [(g, f, e) for g in cfg.stitch_grids if g != "identity" for e in ends[g]]
+    out = [(g, "none", 0, f, e) for g, f, e in base]
+    out += [("identity", "none", 0, e, e) for e in dict.fromkeys(e for _, _, e in base)]  # the denominator of RA_self (and the identity control)
+    for g, f, e in base:
+        if g in cfg.stitch_control_grids and (g != "languages" or e[2] in cfg.stitch_control_langs):
+            out += [(g, v, k, f, e) for v in cfg.stitch_controls for k in range(cfg.stitch_control_draws if v.startswith("shuffle") else 1)]
     return out
 
+def _stitch_id(layer, variant, draw, f, e):
+    return f"stitching/L{layer}/{variant}{f'-{draw}' if variant.startswith('shuffle') else ''}/{sid(f)}~{sid(e)}"
+
+def _models_of(u:Unit) -> tuple:
+    "The checkpoints unit `u` loads (or whose subnetworks it compares), in the order it needs them."
+    k = u.kw
+    return tuple(cid(*x[:2]) for x in (k.get("sub"), k.get("ckpt") if u.kind != "finetune" else (k["task"], k["ckpt"]), k.get("front"), k.get("end"), k.get("a"), k.get("b"))
+                 if x is not None)
+
 def plan(cfg:StudyConfig) -> list[Unit]:
-    "Every unit of the study, each after the units it depends on."
-    subs = [(t, l, s) for t in cfg.tasks for l in cfg.langs for s in cfg.seeds]
-    U = [Unit(f"finetune/{t}", "finetune", (("task", t),)) for t in cfg.tasks]
-    U += [Unit(f"subnetwork/{sid(s)}", "subnetwork", (("sub", s),), (f"finetune/{s[0]}",)) for s in subs]
-    a = cfg.analyses
-    if "validation" in a: U += [Unit(f"validation/{sid(s)}", "validation", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
+    "Every unit of the study, each after the units it depends on; analyses grouped by the checkpoints they load."
+    ckpts = [(t, c) for t in cfg.tasks for c in cfg.checkpoints]
+    subs = [(t, c, l, s) for t, c in ckpts for l in cfg.langs for s in cfg.seeds]
+    U = [Unit(f"finetune/{cid(t, c)}", "finetune", (("task", t), ("ckpt", c))) for t, c in ckpts]
+    U += [Unit(f"subnetwork/{sid(s)}", "subnetwork", (("sub", s),), (f"finetune/{cid(s[0], s[1])}",)) for s in subs]
+    a, later = cfg.analyses, []
+    if "validation" in a: later += [Unit(f"validation/{sid(s)}", "validation", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
     if "transfer" in a:
-        U += [Unit(f"transfer/{t}_{s}", "transfer", (("task", t), ("seed", s)), tuple(f"subnetwork/{sid((t, l, s))}" for l in cfg.langs))
-              for t in cfg.tasks for s in cfg.seeds]
-    pairs = [(g, p) for g in cfg.grids for p in grid_pairs(cfg, g)]
+        later += [Unit(f"transfer/{cid(t, c)}_s{s}", "transfer", (("ckpt", (t, c)), ("seed", s)),
+                       tuple(f"subnetwork/{sid((t, c, l, s))}" for l in cfg.langs)) for t, c in ckpts for s in cfg.seeds]
     if "mi" in a:
-        U += [Unit(f"mi/{sid(x)}~{sid(y)}", "mi", (("grid", g), ("a", x), ("b", y)), (f"subnetwork/{sid(x)}", f"subnetwork/{sid(y)}")) for g, (x, y) in pairs]
+        later += [Unit(f"mi/{sid(x)}~{sid(y)}", "mi", (("grid", g), ("a", x), ("b", y)), (f"subnetwork/{sid(x)}", f"subnetwork/{sid(y)}"))
+                  for g in cfg.grids for x, y in grid_pairs(cfg, g)]
+    cka = []
     if "cka" in a:
-        U += [Unit(f"activations/{sid(s)}", "activations", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
-        U += [Unit(f"cka/{sid(x)}~{sid(y)}", "cka", (("grid", g), ("a", x), ("b", y)), (f"activations/{sid(x)}", f"activations/{sid(y)}")) for g, (x, y) in pairs]
+        ref, acts, pairs = cfg.cka.get("same_input_lang") or cfg.langs[0], {}, [(g, p) for g in cfg.cka_grids for p in grid_pairs(cfg, g)]
+        def act(x, lang):  # the activations of subnetwork x (or, for a checkpoint (task, ckpt), of the unmasked model) on the probe items in `lang`
+            if len(x) == 4: uid, args, dep = f"activations/{sid(x)}@{lang}", (("sub", x), ("lang", lang)), f"subnetwork/{sid(x)}"
+            else: uid, args, dep = f"activations/{cid(*x)}@{lang}", (("ckpt", x), ("lang", lang)), f"finetune/{cid(*x)}"
+            acts.setdefault(uid, Unit(uid, "activations", args, (dep,)))
+            return uid
+        for g, (x, y) in pairs:
+            deps = [act(x, x[2]), act(y, y[2]), act(x[:2], x[2]), act(y[:2], y[2])]
+            if x[2] != y[2]: deps += [act(x, ref), act(y, ref)]
+            cka.append(Unit(f"cka/{sid(x)}~{sid(y)}", "cka", (("grid", g), ("a", x), ("b", y)), tuple(dict.fromkeys(deps))))
+        later += list(acts.values())
     if "stitching" in a:
-        st = [Unit(f"stitching/L{layer}/{v}/{sid(f)}~{sid(e)}", "stitching", (("grid", g), ("variant", v), ("front", f), ("end", e), ("layer", layer)),
-                   tuple(dict.fromkeys((f"subnetwork/{sid(f)}", f"subnetwork/{sid(e)}"))))
-              for g, v, f, e in stitch_pairs(cfg) for layer in cfg.stitch_layers]
-        U += sorted(st, key=lambda u: (u.kw["front"][0], u.kw["end"][0]))  # grouped by the two checkpoints they load
-    return U
+        later += [Unit(_stitch_id(layer, v, k, f, e), "stitching", (("grid", g), ("variant", v), ("draw", k), ("front", f), ("end", e), ("layer", layer)),
+                       tuple(dict.fromkeys((f"subnetwork/{sid(f)}", f"subnetwork/{sid(e)}"))))
+                  for g, v, k, f, e in stitch_pairs(cfg) for layer in cfg.stitch_layers]
+    return U + sorted(later, key=_models_of) + cka  # stable: each kind keeps its order within a group of checkpoints
+
+# %% ../nbs/07_study.ipynb #e77e77a2
+HUB_ROWS = {"xnli": {"train": 392_702, "dev": 2_490, "test": 5_010}, "paws-x": {"train": 49_401, "dev": 2_000, "test": 2_000},
+            "marc": {"train": 200_000, "dev": 5_000, "test": 5_000}, "wikiann": {"train": 20_000, "dev": 10_000, "test": 10_000}}  # rows per language (WikiANN: en, de, fr, es, zh)
+PRUNE_STEPS = 5  # accepted pruning steps assumed per subnetwork by `study_plan`
+
+def _local(task:str) -> bool: return get_task(task).source == "embedded" or bool(os.environ.get("SUBNET_NB_HUB_DATA"))
+
+def _rows(task:str, lang:str, split:str, n:int|None) -> int:
+    "Rows a step draws: `n`, or the whole split (measured for local data, from `HUB_ROWS` for the Hub's)."
+    if n is not None: return n
+    if _local(task): return len(load_task(task, lang, split))
+    from subnet_nb.data import PRUNE_FRACTION
+    base = HUB_ROWS[task]["train" if split == PRUNE_SPLIT else split]
+    return int(base*PRUNE_FRACTION) if split == PRUNE_SPLIT else int(base*(1 - PRUNE_FRACTION)) if split == "train" else base
+
+def _tokens(task:str, lang:str, cfg:StudyConfig, tok) -> float:
+    "Mean tokens per input: measured on up to 200 rows of local data, else `max_length` (an upper bound)."
+    if tok is None or not _local(task): return float(cfg.max_length)
+    ds = tokenize_task(load_task(task, lang, "test", n=min(200, len(load_task(task, lang, "test"))), seed=0), tok, task, cfg.max_length)
+    return float(np.mean([len(x) for x in ds["input_ids"]]))
+
+# %% ../nbs/07_study.ipynb #0ee9c80b
+def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
+    "Per unit kind: units, examples and tokens processed, and token-layer passes (forward, train, frozen-weight backward) counted in whole-model equivalents."
+    L = model_layers(cfg.model)
+    units = plan(cfg)
+    T = {(t, l): _tokens(t, l, cfg, tokenizer) for t in cfg.tasks for l in cfg.langs}
+    rows = {k: dict(units=0, examples=0.0, tokens=0.0, fwd=0.0, train=0.0, grad=0.0) for k in dict.fromkeys(u.kind for u in units)}
+    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0):  # n examples; fwd/train/grad: passes over them, as shares of the whole model
+        r, t = rows[kind], T[(task, lang)]
+        r["examples"] += n*(fwd + train + grad > 0); r["tokens"] += n*t; r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
+    pr, st, ck = cfg.prune, cfg.stitch, cfg.cka
+    probe = ck["task"] or cfg.tasks[0]
+    for u in units:
+        rows[u.kind]["units"] += 1; k = u.kw
+        if u.kind == "finetune":
+            f = cfg.finetune_for(k["task"])
+            for l in cfg.langs:
+                add("finetune", k["task"], l, _rows(k["task"], l, "train", f.get("n_train")), train=f.get("epochs", 3))
+                add("finetune", k["task"], l, _rows(k["task"], l, "dev", f.get("n_eval")), fwd=f.get("epochs", 3))
+                add("finetune", k["task"], l, _rows(k["task"], l, "test", f.get("n_eval")), fwd=1)
+        elif u.kind == "subnetwork":
+            t, l = k["sub"][0], k["sub"][2]
+            add("subnetwork", t, l, _rows(t, l, pr.get("split", PRUNE_SPLIT), pr.get("n")), grad=PRUNE_STEPS + 1)
+            add("subnetwork", t, l, _rows(t, l, pr.get("stop_split", "dev"), pr.get("stop_n")), fwd=PRUNE_STEPS + 2)
+        elif u.kind == "validation": add("validation", k["sub"][0], k["sub"][2], _rows(k["sub"][0], k["sub"][2], "test", cfg.n_eval), fwd=4)
+        elif u.kind == "transfer":
+            for l in cfg.langs: add("transfer", k["ckpt"][0], l, _rows(k["ckpt"][0], l, "test", cfg.n_eval), fwd=len(cfg.langs) + 1)
+        elif u.kind == "activations": add("activations", probe, k["lang"], _rows(probe, k["lang"], ck["split"], ck["n"]), fwd=1)
+        elif u.kind == "stitching":
+            t, l, layer = k["end"][0], k["end"][2], k["layer"]
+            front, end = (layer + 1)/L, (L - layer - 1)/L
+            ntr, nte = _rows(t, l, "train", st.get("n_train")), _rows(t, l, "test", st.get("n_test"))
+            add("stitching", t, l, ntr + nte, fwd=front)  # front states (the end's own are reused across stitches: not counted)
+            add("stitching", t, l, ntr, grad=st.get("epochs", 10)*end)
+            add("stitching", t, l, nte, fwd=3*end)  # init, stitched and own scores
+    df = pd.DataFrame(rows).T
+    df.index.name = "kind"
+    return df
+
+# %% ../nbs/07_study.ipynb #e122007f
+def _cka_madds(cfg:StudyConfig) -> float:
+    "Multiply-adds of one CKA unit: three layer x layer matrices (Gram products and HSIC terms), matched-layer permutations and half-samples."
+    c, L, d = cfg.cka, model_layers(cfg.model), model_config(cfg.model).hidden_size
+    probe = c["task"] or cfg.tasks[0]
+    n = _rows(probe, cfg.langs[0], c["split"], c["n"])
+    per = 2*L*n*n*d + L*L*n*n  # Gram matrices of both sides, then every pair of layers
+    return 3*per + 2*(c.get("n_perm", 0) + c.get("n_rep", 0))*L*n*n
+
+# %% ../nbs/07_study.ipynb #e19ca315
+def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
+              model_passes:bool=True, # time the model's passes (else only the float64 matrix-product rate of the CPU)
+             ) -> dict:
+    "Seconds per token of a forward pass, a training step and a frozen-weight backward pass of a random-weight model of `cfg.model`'s architecture; float64 multiply-adds per second."
+    import transformers
+    config = model_config(cfg.model)
+    device = device or cfg.device
+    if device.startswith("cuda") and not torch.cuda.is_available(): device = "cpu"
+    torch.manual_seed(0)
+    with quiet_transformers(): model = transformers.AutoModelForSequenceClassification.from_config(config).to(device) if model_passes else None
+    bs = max(1, min(cfg.stitch.get("batch_size", 32), 2 if device == "cpu" else 32))  # a CPU is near its throughput at a few sequences
+    x = {"input_ids": torch.randint(5, config.vocab_size, (bs, cfg.max_length), device=device), "attention_mask": torch.ones(bs, cfg.max_length, dtype=torch.long, device=device),
+         "labels": torch.zeros(bs, dtype=torch.long, device=device)}
+    def timed(fn):
+        fn()  # warm-up
+        if device.startswith("cuda"): torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(batches): fn()
+        if device.startswith("cuda"): torch.cuda.synchronize()
+        return (time.perf_counter() - t0)/(batches*bs*cfg.max_length)
+    def fwd():
+        with torch.no_grad(): model(**x)
+    def train(): model.zero_grad(set_to_none=True); model(**x).loss.backward()
+    def grad():
+        hm = torch.ones(config.num_hidden_layers, config.num_attention_heads, device=device, requires_grad=True)
+        with masked(model, head_mask=hm): torch.autograd.grad(model(**x).loss, hm)
+    out = {"device": device}
+    if model_passes:
+        model.eval()
+        out.update(fwd=timed(fwd), train=timed(train))
+        for p in model.parameters(): p.requires_grad_(False)
+        out["grad"] = timed(grad)
+    a = torch.randn(1024, 1024, dtype=torch.float64)
+    t0 = time.perf_counter(); [a @ a for _ in range(3)]; out["madds_cpu"] = 3*1024**3/(time.perf_counter() - t0)
+    H, F = config.hidden_size, config.intermediate_size
+    out["fwd_flops_per_token"] = 2*config.num_hidden_layers*(4*H*H + 2*H*F + 2*cfg.max_length*H)  # linear layers and attention, per token
+    if model_passes: out["gflops_fwd"] = out["fwd_flops_per_token"]/out["fwd"]/1e9
+    return out
+
+# %% ../nbs/07_study.ipynb #d6cc9745
+def n_parameters(config) -> int:
+    "Parameters of a BERT-family encoder with this config (embeddings, layers, pooler), counted from the config alone."
+    H, F, L = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    emb = (config.vocab_size + config.max_position_embeddings + config.type_vocab_size)*H + 2*H
+    layer = 4*H*H + 4*H + 2*H*F + F + H + 4*H  # q, k, v, o with biases; FFN in and out; two LayerNorms
+    return emb + L*layer + H*H + H  # + pooler
+
+def plan_disk(cfg:StudyConfig) -> dict:
+    "Bytes the result store needs: checkpoints, activations, tables; and the largest front-state cache of one stitch (memory, or disk above `state_gb`)."
+    conf, units = model_config(cfg.model), plan(cfg)
+    n_params = n_parameters(conf)
+    L, H = conf.num_hidden_layers, conf.hidden_size
+    probe = cfg.cka["task"] or cfg.tasks[0]
+    n_cka = _rows(probe, cfg.langs[0], cfg.cka["split"], cfg.cka["n"])
+    st = [u for u in units if u.kind == "stitching"]
+    state = max((( _rows(u.kw["end"][0], u.kw["end"][2], "train", cfg.stitch.get("n_train")) + _rows(u.kw["end"][0], u.kw["end"][2], "test", cfg.stitch.get("n_test")))
+                 *cfg.max_length*H*4 for u in st), default=0)
+    return {"checkpoints": sum(u.kind == "finetune" for u in units)*n_params*4, "activations": sum(u.kind == "activations" for u in units)*n_cka*L*H*4,
+            "tables and parts": 2_000*len(units) + sum(u.kind == "cka" for u in units)*L*L*200, "stitch front states (per stitch)": state, "params": n_params}
+
+# %% ../nbs/07_study.ipynb #17c9e85e
+def study_plan(cfg:StudyConfig, timing:bool=True, tflops:float|None=None, tokenizer=None) -> tuple[pd.DataFrame, dict]:
+    "Units, examples, tokens and estimated hours per kind of unit (timed here, or at `tflops` effective TFLOP/s), and the disk the store needs."
+    w = plan_work(cfg, tokenizer)
+    disk = plan_disk(cfg)
+    if timing or tflops:
+        cal = calibrate(cfg, model_passes=not tflops)  # at a given throughput only the CPU's matrix-product rate (for CKA) is measured
+        rate = {k: (cal[k] if not tflops else cal["fwd_flops_per_token"]*f/(tflops*1e12)) for k, f in (("fwd", 1), ("train", 3), ("grad", 2))}
+        w["hours"] = (w.fwd*rate["fwd"] + w.train*rate["train"] + w.grad*rate["grad"])/3600
+        if "cka" in w.index: w.loc["cka", "hours"] = w.loc["cka", "units"]*_cka_madds(cfg)/cal["madds_cpu"]/3600
+        disk["calibration"] = cal
+    return w, disk
+
+def format_plan(cfg:StudyConfig, w:pd.DataFrame, disk:dict, tflops:float|None=None) -> str:
+    "The plan as text: a table per kind of unit, totals, disk, and what the estimate assumes."
+    gb = lambda b: f"{b/1e9:,.1f} GB"
+    cal = disk.get("calibration")
+    t = w[["units", "examples", "tokens"]].astype(float).map(lambda v: f"{v:,.0f}")
+    if "hours" in w: t["est. hours"] = w["hours"].map(lambda h: f"{h:,.2f}")
+    lines = [f"plan of {cfg.model} on {', '.join(cfg.tasks)} x {', '.join(cfg.langs)}; checkpoints {list(cfg.checkpoints)}, seeds {list(cfg.seeds)} "
+             f"(config {cfg.digest()})", t.to_string(), f"total: {int(w.units.sum()):,} units, {w.tokens.sum():,.0f} tokens"]
+    if "hours" in w:
+        where = f"at an assumed {tflops:g} effective TFLOP/s" if tflops else f"timed on {cal['device']} ({cal['gflops_fwd']:.0f} effective GFLOP/s forward)"
+        lines.append(f"estimated wall time: {w.hours.sum():,.1f} h on one device, {where}; CKA pairs on the CPU ({cal['madds_cpu']/1e9:.0f} G multiply-adds/s here)")
+    lines.append(f"disk: checkpoints {gb(disk['checkpoints'])} ({disk['params']/1e6:.0f}M parameters each), activations {gb(disk['activations'])}, "
+                 f"tables {gb(disk['tables and parts'])}; one stitch's front states {gb(disk['stitch front states (per stitch)'])} "
+                 f"({'memory' if disk['stitch front states (per stitch)'] <= cfg.stitch.get('state_gb', 4.0)*1e9 else 'disk: above state_gb'})")
+    lines.append(f"assumes {PRUNE_STEPS} accepted pruning steps per subnetwork; Hub inputs not on this machine at max_length={cfg.max_length} tokens (an upper bound); "
+                 "checkpoint loading and result writing not counted -- an estimate, not a measurement")
+    return "\n".join(lines)
 
 # %% ../nbs/07_study.ipynb #6ae61317
 def _write_json(path:Path, obj):
     _atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=1, default=str)))
 
-TABLE_KEYS = {"finetune": ["task", "lang", "split"], "masks": ["task", "lang", "seed"], "validation": ["task", "lang", "seed", "variant"],
-              "transfer": ["task", "seed", "mask_lang", "eval_lang"], "mi": ["a_task", "a_lang", "a_seed", "b_task", "b_lang", "b_seed"],
-              "cka": ["a_task", "a_lang", "a_seed", "b_task", "b_lang", "b_seed", "layer_a", "layer_b"],
-              "stitching": ["layer", "variant", "front_task", "front_lang", "front_seed", "end_task", "end_lang", "end_seed"]}
+TABLE_KEYS = {"finetune": ["task", "ckpt", "lang", "split"], "masks": ["task", "ckpt", "lang", "seed"],
+              "validation": ["task", "ckpt", "lang", "seed", "variant"], "transfer": ["task", "ckpt", "seed", "mask_lang", "eval_lang"],
+              "mi": [f"{s}_{f}" for s in "ab" for f in ("task", "ckpt", "lang", "seed")],
+              "cka": [f"{s}_{f}" for s in "ab" for f in ("task", "ckpt", "lang", "seed")] + ["layer_a", "layer_b"],
+              "cka_reps": [f"{s}_{f}" for s in "ab" for f in ("task", "ckpt", "lang", "seed")] + ["measure"],
+              "stitching": ["layer", "variant", "draw"] + [f"{s}_{f}" for s in ("front", "end") for f in ("task", "ckpt", "lang", "seed")]}
 
 class Store:
     "The result folder of one study: paths, unit records with checksums, parts, tables and the manifest."
@@ -282,113 +531,156 @@ class Store:
 # %% ../nbs/07_study.ipynb #a2e1d8ba
 class Context:
     "What the units of one process share: the store, its config, and recently loaded checkpoints."
-    def __init__(self, store:Store, keep:int=2): self.store, self.cfg, self.keep, self._models = store, store.cfg, keep, {}
-    def model(self, task:str):
-        if task not in self._models:
+    def __init__(self, store:Store, keep:int=3): self.store, self.cfg, self.keep, self._models, self._toks, self.memo = store, store.cfg, keep, {}, {}, {}
+    def model(self, ckpt:tuple):
+        "Model and tokenizer of checkpoint (task, fine-tuning seed); checkpoints whose word embeddings are identical (frozen in fine-tuning) share them."
+        key = cid(*ckpt)
+        if key not in self._models:
             while len(self._models) >= self.keep: self._models.pop(next(iter(self._models)))
-            self._models[task] = load_finetuned(self.store.path(f"checkpoints/{task}"), device=self.cfg.device)[:2]
-        return self._models[task]
+            path = self.store.path(f"checkpoints/{key}")
+            files = json.loads((path/"checksums.json").read_text())["files"]
+            tk = tuple(files.get(f) for f in ("tokenizer.json", "tokenizer_config.json"))  # checkpoints of one model share their tokenizer files
+            model, tok = load_finetuned(path, device=self.cfg.device, tokenizer=self._toks.get(tk))[:2]
+            self._toks[tk] = tok
+            emb = model.base_model.embeddings.word_embeddings
+            for other, _ in self._models.values():  # units only run the models: sharing an equal, frozen tensor changes nothing but memory
+                o = other.base_model.embeddings.word_embeddings
+                if o.weight.shape == emb.weight.shape and torch.equal(o.weight, emb.weight): emb.weight = o.weight; break
+            self._models[key] = model, tok
+        return self._models[key]
     def sub(self, s:tuple): return load_subnetwork(self.store.path(f"subnetworks/{sid(s)}"))
 
+def _cols(s:tuple, side:str="") -> dict:
+    "Table columns of subnetwork `s`, prefixed by `side` (\"a_\", \"front_\", ...)."
+    return dict(zip((f"{side}task", f"{side}ckpt", f"{side}lang", f"{side}seed"), s))
+
 def _do_finetune(ctx, u):
-    cfg, t = ctx.cfg, u.kw["task"]
-    out = ctx.store.path(f"checkpoints/{t}")
+    cfg, t, c = ctx.cfg, u.kw["task"], u.kw["ckpt"]
+    out = ctx.store.path(f"checkpoints/{cid(t, c)}")
     if out.exists() and not verify_checksums(out): shutil.rmtree(out)  # corrupt or unfinished: start again (resuming from the epoch state if any)
-    rec = finetune(FinetuneConfig(model=cfg.model, task=t, langs=cfg.langs, max_length=cfg.max_length, **cfg.finetune), out, device=cfg.device, progress=False)
-    rows = [{"task": t, "lang": l, "split": split, "score": r["score"], "metric": get_task(t).metric, "best_epoch": rec["best_epoch"]}
+    rec = finetune(FinetuneConfig(model=cfg.model, task=t, langs=cfg.langs, max_length=cfg.max_length, seed=c, **cfg.finetune_for(t)), out, device=cfg.device, progress=False)
+    rows = [{"task": t, "ckpt": c, "lang": l, "split": split, "score": r["score"], "metric": get_task(t).metric, "best_epoch": rec["best_epoch"]}
             for split in ("dev", "test") for l, r in rec[split].items()]
     return [str(p.relative_to(ctx.store.root)) for p in sorted(out.rglob("*")) if p.is_file()] + [ctx.store.write_part("finetune", u, rows)]
 
 def _do_subnetwork(ctx, u):
     cfg, s = ctx.cfg, u.kw["sub"]
-    model, tok = ctx.model(s[0])
-    sub = find_subnetwork(model, tok, s[0], s[1], seed=s[2], max_length=cfg.max_length, progress=False, **cfg.prune)
+    model, tok = ctx.model(s[:2])
+    sub = find_subnetwork(model, tok, s[0], s[2], seed=s[3], max_length=cfg.max_length, progress=False, **cfg.prune)
     base = f"subnetworks/{sid(s)}"
     save_subnetwork(sub, ctx.store.path(base))
-    row = {"task": s[0], "lang": s[1], "seed": s[2], "kept_heads": sub.kept_heads, "kept_mlps": sub.kept_mlps, "steps": len(sub.scores) - 1,
-           "unmasked_score": sub.scores[0], "final_score": sub.scores[-1], "head_mask": sub.head_mask.flatten().int().tolist(),
+    m = sub.meta
+    row = {**_cols(s), "kept_heads": sub.kept_heads, "kept_mlps": sub.kept_mlps, "steps": len(sub.scores) - 1, "unmasked_score": sub.scores[0],
+           "final_score": sub.scores[-1], "chance": m["chance"], "base_p_value": m["base_p_value"], "above_chance": m["above_chance"],
+           "criterion": m["criterion"], "stop_n": m["stop_n"], "n": m["n"], "head_mask": sub.head_mask.flatten().int().tolist(),
            "mlp_mask": sub.mlp_mask.int().tolist(), "n_layers": sub.head_mask.shape[0], "n_heads": sub.head_mask.shape[1]}
     return [base + ".safetensors", base + ".json", ctx.store.write_part("masks", u, [row])]
 
-def _test_data(ctx, task, lang):
-    model, tok = ctx.model(task)
-    return {lang: tokenize_task(load_task(task, lang, "test", n=ctx.cfg.n_eval, seed=0), tok, task, ctx.cfg.max_length)}
-
 def _do_validation(ctx, u):
     s = u.kw["sub"]
-    model, tok = ctx.model(s[0])
-    sub, data = ctx.sub(s), _test_data(ctx, s[0], s[1])
-    variants = {"unmasked": None, "subnetwork": sub, "random": random_subnetwork(sub, seed=s[2]), "bad": bad_subnetwork(sub)}
-    score = {k: evaluate(model, tok, s[0], data, head_mask=None if v is None else v.head_mask, mlp_mask=None if v is None else v.mlp_mask)[s[1]]["score"]
-             for k, v in variants.items()}
-    rows = [{"task": s[0], "lang": s[1], "seed": s[2], "variant": k, "kept_heads": sub.kept_heads if v is not None else int(sub.head_mask.numel()),
-             "score": score[k], "relative": score[k]/score["unmasked"] if score["unmasked"] > 0 else float("nan")} for k, v in variants.items()]
+    sub, (model, tok) = ctx.sub(s), ctx.model(s[:2])
+    rows = load_task(s[0], s[2], "test", n=ctx.cfg.n_eval, seed=0)
+    loader = make_loader(tokenize_task(rows, tok, s[0], ctx.cfg.max_length), tok, s[0], batch_size=64)
+    variants = {"unmasked": None, "subnetwork": sub, "random": random_subnetwork(sub, seed=s[3]), "bad": bad_subnetwork(sub)}
+    run = lambda v: predict(model, loader, *((None, None) if v is None else (v.head_mask, v.mlp_mask)))
+    preds = {k: _remember(ctx.memo, ("unmasked", cid(*s[:2]), s[2], ctx.cfg.n_eval), lambda: run(v)) if v is None else run(v)
+             for k, v in variants.items()}  # the unmasked model's predictions are the same for every seed
+    golds, ids = preds["unmasked"][1], [str(i) for i in rows["id"]]
+    parts = {k: (score_parts(s[0], p, g), ids) for k, (p, g) in preds.items()}
+    chance = float(chance_null(s[0], golds, golds, n_perm=1000 if get_task(s[0]).kind == "seq" else 50).mean())  # entity F1 is costly to recompute
+    score = {k: float(score_from_parts(s[0], p[0].sum(0))) for k, p in parts.items()}
+    rows = [{**_cols(s), "variant": k, "kept_heads": sub.kept_heads if v is not None else int(sub.head_mask.numel()), "score": score[k],
+             "relative": score[k]/score["unmasked"] if score["unmasked"] > 0 else float("nan"), "chance": chance,
+             "margin_kept": (score[k] - chance)/(score["unmasked"] - chance) if score["unmasked"] > chance else float("nan"),
+             "items": parts[k][1], "parts": parts[k][0].tolist()} for k, v in variants.items()]
     return [ctx.store.write_part("validation", u, rows)]
 
 def _do_transfer(ctx, u):
-    cfg, t, s = ctx.cfg, u.kw["task"], u.kw["seed"]
-    model, tok = ctx.model(t)
-    m = transfer_matrix(model, tok, t, {l: ctx.sub((t, l, s)) for l in cfg.langs}, split="test", n=cfg.n_eval, seed=0, max_length=cfg.max_length)
-    rows = [{"task": t, "seed": s, "mask_lang": src, "eval_lang": dst, "score": float(m.loc[src, dst])} for src in m.index for dst in m.columns]
+    cfg, (t, c), s = ctx.cfg, u.kw["ckpt"], u.kw["seed"]
+    model, tok = ctx.model((t, c))
+    m = transfer_matrix(model, tok, t, {l: ctx.sub((t, c, l, s)) for l in cfg.langs}, split="test", n=cfg.n_eval, seed=0, max_length=cfg.max_length)
+    rows = [{"task": t, "ckpt": c, "seed": s, "mask_lang": src, "eval_lang": dst, "score": float(m.loc[src, dst])} for src in m.index for dst in m.columns]
     return [ctx.store.write_part("transfer", u, rows)]
-
-def _pair_cols(a, b) -> dict:
-    return {"a_task": a[0], "a_lang": a[1], "a_seed": a[2], "b_task": b[0], "b_lang": b[1], "b_seed": b[2]}
 
 def _do_mi(ctx, u):
     a, b = u.kw["a"], u.kw["b"]
     ma, mb = ctx.sub(a).head_mask, ctx.sub(b).head_mask
-    r = mask_mi_test(ma, mb, n_perm=ctx.cfg.mi_perm, seed=0)
-    row = {**_pair_cols(a, b), "grid": u.kw["grid"], "jaccard": float(jaccard(ma, mb)), "overlap": float(overlap(ma, mb)), **r}
+    row = {**_cols(a, "a_"), **_cols(b, "b_"), "grid": u.kw["grid"], "jaccard": float(jaccard(ma, mb)), "jaccard_chance": expected_jaccard(ma, mb),
+           "kappa": float(kappa(ma, mb)), "overlap": float(overlap(ma, mb)), **mask_mi_test(ma, mb)}
     return [ctx.store.write_part("mi", u, [row])]
 
 def _do_activations(ctx, u):
-    cfg, s = ctx.cfg, u.kw["sub"]
-    c = cfg.cka
-    model, tok = ctx.model(s[0])
-    sub, probe = ctx.sub(s), c["task"] or cfg.tasks[0]
-    ds = load_task(probe, s[1], c["split"], n=c["n"], seed=0)
+    cfg, lang, c = ctx.cfg, u.kw["lang"], ctx.cfg.cka
+    x = u.kw.get("sub") or u.kw["ckpt"]
+    model, tok = ctx.model(x[:2])
+    masks = (ctx.sub(x).head_mask, ctx.sub(x).mlp_mask) if len(x) == 4 else (None, None)
+    probe = c["task"] or cfg.tasks[0]
+    ds = load_task(probe, lang, c["split"], n=c["n"], seed=0)
     loader = make_loader(tokenize_task(ds, tok, probe, cfg.max_length), tok, probe, batch_size=64)
-    acts = capture(model, loader, sites=c["site"], pool=c["pool"], head_mask=sub.head_mask, mlp_mask=sub.mlp_mask)[c["site"]]
-    rel = f"activations/{sid(s)}.safetensors"
-    items = hashlib.sha256(json.dumps([str(i) for i in ds["id"]]).encode()).hexdigest()  # paired inputs: same items in every language
-    _atomic_write(ctx.store.path(rel), lambda p: save_file({"acts": acts.contiguous()}, str(p), metadata={"items": items, "probe": probe}))
+    acts = capture(model, loader, sites=c["site"], pool=c["pool"], head_mask=masks[0], mlp_mask=masks[1])[c["site"]]
+    rel = f"{u.id}.safetensors"
+    items = hashlib.sha256(json.dumps([str(i) for i in ds["id"]]).encode()).hexdigest()  # paired inputs: the same items in the same order
+    _atomic_write(ctx.store.path(rel), lambda p: save_file({"acts": acts.contiguous()}, str(p), metadata={"items": items, "probe": probe, "lang": lang}))
     return [rel]
 
-def _load_acts(store, s):
-    with safe_open(str(store.path(f"activations/{sid(s)}.safetensors")), "pt") as f: return f.get_tensor("acts"), f.metadata()["items"]
+def _load_acts(store, uid):
+    with safe_open(str(store.path(f"{uid}.safetensors")), "pt") as f: return f.get_tensor("acts"), f.metadata()["items"]
 
 def _varies(X, rtol:float=1e-5) -> torch.Tensor:
     "Which layers of X (L, n, d) vary across the n items (CKA is undefined for a constant representation)."
     X = X.double()
     return (X - X.mean(1, keepdim=True)).abs().amax((1, 2)) > rtol*X.abs().amax((1, 2)).clamp_min(1e-12)
 
-def _do_cka(ctx, u):
-    c, a, b = ctx.cfg.cka, u.kw["a"], u.kw["b"]
-    (A, ia), (B, ib) = _load_acts(ctx.store, a), _load_acts(ctx.store, b)
-    if ia != ib: raise ValueError(f"activations of {sid(a)} and {sid(b)} are on different items: CKA needs paired inputs")
+def _cka_measure(A, B, c, n_perm:bool):
+    "Layer x layer CKA of A, B (NaN where a layer is constant), matched-layer permutation p-values and null means, half-sample replicates of the layer mean."
+    L = min(len(A), len(B))
     m, p, nm = (torch.full((len(A), len(B)), float("nan"), dtype=torch.float64) for _ in range(3))
     va, vb = _varies(A), _varies(B)
     if va.any() and vb.any(): m[va.nonzero()[:, 0][:, None], vb.nonzero()[:, 0]] = cka_matrix(A[va], B[vb], c["kind"], c["debiased"])
-    both = va[:min(len(A), len(B))] & vb[:min(len(A), len(B))]
-    if both.any():
-        pt = cka_perm_test(A[:len(both)][both], B[:len(both)][both], n_perm=c["n_perm"], seed=0, kind=c["kind"], debiased=c["debiased"])
+    both = va[:L] & vb[:L]
+    reps = np.full(c["n_rep"], np.nan)
+    if both.any() and n_perm:
         idx = both.nonzero()[:, 0]
+        pt = cka_perm_test(A[:L][both], B[:L][both], n_perm=c["n_perm"], seed=0, kind=c["kind"], debiased=c["debiased"])
         p[idx, idx], nm[idx, idx] = pt["p_value"].double(), pt["null_mean"].double()
-    rows = [{**_pair_cols(a, b), "grid": u.kw["grid"], "layer_a": i, "layer_b": j, "site": c["site"], "kind": c["kind"], "debiased": c["debiased"],
-             "value": float(m[i, j]), "p_value": float(p[i, j]), "null_mean": float(nm[i, j])} for i in range(len(A)) for j in range(len(B))]
-    return [ctx.store.write_part("cka", u, rows)]
+        if c["n_rep"]: reps = cka_half_samples(A[:L][both], B[:L][both], n_rep=c["n_rep"], seed=0, kind=c["kind"], debiased=c["debiased"]).mean(1).numpy()
+    return m, p, nm, reps
+
+def _do_cka(ctx, u):
+    cfg, c, a, b = ctx.cfg, ctx.cfg.cka, u.kw["a"], u.kw["b"]
+    ref = c.get("same_input_lang") or cfg.langs[0]
+    def load(x, lang): return _load_acts(ctx.store, f"activations/{sid(x) if len(x) == 4 else cid(*x)}@{lang}")
+    (A, ia), (B, ib) = load(a, a[2]), load(b, b[2])
+    if ia != ib: raise ValueError(f"activations of {sid(a)} and {sid(b)} are on different items: CKA needs paired inputs")
+    par = _cka_measure(A, B, c, True)
+    same = par if a[2] == b[2] else _cka_measure(load(a, ref)[0], load(b, ref)[0], c, True)
+    base = _cka_measure(load(a[:2], a[2])[0], load(b[:2], b[2])[0], c, False)
+    deb = resolve_debiased(c["debiased"], A.shape[1], max(A.shape[2], B.shape[2]))
+    pair = {**_cols(a, "a_"), **_cols(b, "b_"), "grid": u.kw["grid"]}
+    rows = [{**pair, "layer_a": i, "layer_b": j, "site": c["site"], "kind": c["kind"], "debiased": deb, "n": A.shape[1],
+             "value": float(par[0][i, j]), "p_value": float(par[1][i, j]), "null_mean": float(par[2][i, j]),
+             "value_same": float(same[0][i, j]), "p_value_same": float(same[1][i, j]), "null_mean_same": float(same[2][i, j]),
+             "baseline": float(base[0][i, j])} for i in range(len(A)) for j in range(len(B))]
+    L = min(len(A), len(B))
+    diag = lambda m: float(np.nanmean(torch.diagonal(m[:L, :L]).numpy())) if torch.isfinite(torch.diagonal(m[:L, :L])).any() else float("nan")
+    reps = [{**pair, "measure": k, "value": diag(r[0]), "reps": r[3].tolist(), "same_inputs": k == "same_input" or a[2] == b[2],
+             "input_lang": (a[2] if a[2] == b[2] else ref) if k == "same_input" else f"{a[2]}/{b[2]}"}
+            for k, r in (("parallel", par), ("same_input", same))]
+    reps.append({**pair, "measure": "unmasked", "value": diag(base[0]), "reps": [], "same_inputs": a[2] == b[2], "input_lang": f"{a[2]}/{b[2]}"})
+    return [ctx.store.write_part("cka", u, rows), ctx.store.write_part("cka_reps", u, reps)]
 
 def _do_stitching(ctx, u):
     cfg, k = ctx.cfg, u.kw
-    f, e = k["front"], k["end"]
-    (fm, tok), (em, _) = ctx.model(f[0]), ctx.model(e[0])
+    f, e, v, layer = k["front"], k["end"], k["variant"], k["layer"]
+    (fm, tok), (em, _) = ctx.model(f[:2]), ctx.model(e[:2])
     fs, es = ctx.sub(f), ctx.sub(e)
-    r = stitch(SubnetSpec(fm, fs.head_mask, fs.mlp_mask, sid(f)), SubnetSpec(em, es.head_mask, es.mlp_mask, sid(e)), tok, e[0], e[1], k["layer"],
-               front_variant=k["variant"], max_length=cfg.max_length, **cfg.stitch)
-    row = {"front_task": f[0], "front_lang": f[1], "front_seed": f[2], "end_task": e[0], "end_lang": e[1], "end_seed": e[2], "layer": k["layer"],
-           "variant": k["variant"], "grid": k["grid"], "init_score": r["init_score"], "stitched_score": r["stitched_score"],
-           "end_score": r["end_score"], "relative_accuracy": r["relative_accuracy"]}
+    end_layer = max(-1, layer - cfg.later_sender_gap) if v == "later_sender" else layer
+    r = stitch(SubnetSpec(fm, fs.head_mask, fs.mlp_mask, sid(f)), SubnetSpec(em, es.head_mask, es.mlp_mask, sid(e)), tok, e[0], e[2], layer,
+               end_layer=end_layer, front_variant=v if v in FRONT_VARIANTS else "none", variant_seed=k["draw"], max_length=cfg.max_length,
+               memo=ctx.memo, **cfg.stitch)
+    row = {**_cols(f, "front_"), **_cols(e, "end_"), "layer": layer, "end_layer": end_layer, "variant": v, "draw": k["draw"], "grid": k["grid"],
+           "init_score": r["init_score"], "stitched_score": r["stitched_score"], "end_score": r["end_score"], "relative_accuracy": r["relative_accuracy"],
+           "items": r["items"], "init_parts": r["init_parts"].tolist(), "stitched_parts": r["stitched_parts"].tolist(), "end_parts": r["end_parts"].tolist()}
     return [ctx.store.write_part("stitching", u, [row])]
 
 WORK = {"finetune": _do_finetune, "subnetwork": _do_subnetwork, "validation": _do_validation, "transfer": _do_transfer,
@@ -427,11 +719,23 @@ def read_tables(out:str|Path) -> dict:
         res[name] = pd.read_parquet(p)
     return res
 
+def code_version() -> dict:
+    "The package version, a SHA-256 of its source files, and the git commit of the checkout it runs from (if any)."
+    import subprocess
+    root = Path(subnet_nb.__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(root.glob("*.py")): h.update(p.name.encode()); h.update(p.read_bytes())
+    try: commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired): commit = ""
+    return {"version": subnet_nb.__version__, "source_sha256": h.hexdigest()[:12], "git": commit}
+
 def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):
-    "Rewrite manifest.json: config, version, seeds, runs, unit checksums and timings, checksums of the `tables` just written."
+    "Rewrite manifest.json: config and its digest, code version, seeds, runs, unit checksums and timings, checksums of the `tables` just written."
     recs = {u.id: store.record(u.id) for u in units if store.valid(u)}
     tables = {k: {"sha256": _sha256(store.path(f"tables/{k}.parquet")), "rows": len(v)} for k, v in sorted(tables.items())}
-    man = {"config": store.cfg.to_dict(), "version": subnet_nb.__version__, "seeds": list(store.cfg.seeds), "torch": torch.__version__,
+    code = code_version()
+    man = {"config": store.cfg.to_dict(), "config_digest": store.cfg.digest(), "version": code["version"], "code": code,
+           "checkpoints": list(store.cfg.checkpoints), "seeds": list(store.cfg.seeds), "torch": torch.__version__,
            "units_total": len(units), "units_done": len(recs), "runs": runs,
            "units": {k: {"outputs": r["outputs"], "seconds": r["seconds"], "finished": r["finished"]} for k, r in recs.items()}, "tables": tables}
     _write_json(store.path("manifest.json"), man)
@@ -456,6 +760,12 @@ def run_units(store:Store, units:list[Unit], progress:bool=True) -> dict:
             store.fail(u, e); state[u.id] = "failed"
             if progress: tqdm.write(f"FAILED {u.id}: {type(e).__name__}: {e}")
     return state
+
+def stages(units:list[Unit]) -> list[list[Unit]]:
+    "Pending units grouped into stages: each unit one stage after the latest stage of the pending units it needs."
+    ids, depth = {u.id for u in units}, {}
+    for u in units: depth[u.id] = 1 + max((depth[d] for d in u.deps if d in ids), default=-1)  # units come dependencies first
+    return [[u for u in units if depth[u.id] == k] for k in range(max(depth.values(), default=-1) + 1)]
 
 class LocalExecutor(Executor):
     "Run units one after another in this process."
@@ -496,12 +806,6 @@ class _Job(__import__("submitit").helpers.Checkpointable):
         store = Store(root)
         by_id = {u.id: u for u in plan(store.cfg)}
         return run_units(store, [by_id[i] for i in ids], progress=False)
-
-def stages(units:list[Unit]) -> list[list[Unit]]:
-    "Pending units grouped into stages: each unit one stage after the latest stage of the pending units it needs."
-    ids, depth = {u.id for u in units}, {}
-    for u in units: depth[u.id] = 1 + max((depth[d] for d in u.deps if d in ids), default=-1)  # units come dependencies first
-    return [[u for u in units if depth[u.id] == k] for k in range(max(depth.values(), default=-1) + 1)]
 
 def squeue_states() -> dict:
     "{job id: state} of the jobs in the Slurm queue ({} without Slurm)."
@@ -595,7 +899,7 @@ def study_status(out:str|Path) -> pd.DataFrame:
 def _mean_sd(x) -> str: return f"{np.mean(x):.2f} ± {np.std(x, ddof=1) if len(x) > 1 else 0:.2f} (n={len(x)})"
 
 def summary(out:str|Path) -> str:
-    "A one-screen text summary of the study in `out`."
+    "A one-screen text summary of the study in `out` (means ± sd over pairs: a description; the report has the intervals)."
     st, out = study_status(out), Path(out)
     lines = [f"study in {out}: {len(st)} units, " + ", ".join(f"{(st.state == k).sum()} {k}" for k in ("done", "pending", "failed"))]
     lines += ["  by kind: " + ", ".join(f"{k} {(g.state == 'done').sum()}/{len(g)}" for k, g in st.groupby("kind", sort=False))]
@@ -603,11 +907,11 @@ def summary(out:str|Path) -> str:
     try: t = read_tables(out)
     except (ValueError, FileNotFoundError) as e: return "\n".join(lines + [f"  tables: {e}"])
     lines += ["  tables: " + ", ".join(f"{k} ({len(v)} rows)" for k, v in t.items()) + f" in {out/'tables'}"]
-    if "mi" in t:
-        lines += ["  mask Jaccard: " + "; ".join(f"{g} {_mean_sd(d.jaccard)}" for g, d in t["mi"].groupby("grid"))]
-    if "cka" in t:
-        d = t["cka"][t["cka"].layer_a == t["cka"].layer_b]
-        lines += ["  CKA, same layer: " + "; ".join(f"{g} {_mean_sd(x.groupby(['a_task','a_lang','a_seed','b_task','b_lang','b_seed']).value.mean())}" for g, x in d.groupby("grid"))]
+    if "masks" in t: lines += [f"  subnetworks above chance on their stop sample: {int(t['masks'].above_chance.sum())} of {len(t['masks'])}"]
+    if "mi" in t: lines += ["  mask kappa: " + "; ".join(f"{g} {_mean_sd(d.kappa)}" for g, d in t["mi"].groupby("grid"))]
+    if "cka_reps" in t:
+        r = t["cka_reps"]
+        lines += ["  CKA, mean same-layer, same inputs: " + "; ".join(f"{g} {_mean_sd(d.value)}" for g, d in r[r.measure == "same_input"].groupby("grid"))]
     if "stitching" in t:
         s = t["stitching"]
         lines += ["  stitching RA: " + "; ".join(f"{g}/{v} {_mean_sd(x.relative_accuracy)}" for (g, v), x in s.groupby(["grid", "variant"]))]
@@ -621,10 +925,24 @@ def tiny_model(folder:str|Path, num_layers:int=2, n_heads:int=4, head_dim:int=8)
     return str(tiny_encoder("bert", Path(folder), num_layers, n_heads, head_dim, tokenizer=tok))
 
 def tiny_config(folder:str|Path, num_layers:int=2, **overrides) -> StudyConfig:
-    "The `tiny` study: a random `tiny_model` saved in `folder`, both emoji tasks, en and de, two seeds, small samples -- every unit kind in about a minute."
+    "The `tiny` study: a random `tiny_model` saved in `folder`, both emoji tasks, en and de, two checkpoints and two seeds, small samples -- every unit kind in about a minute."
     model = Path(folder)/"tiny-model"
     if not (model/"config.json").exists(): tiny_model(model, num_layers)
-    return get_config("embedded", **{**dict(model=str(model), langs=("en", "de"), seeds=(0, 1), n_eval=32, mi_perm=50,
-        finetune=dict(n_train=32, n_eval=32, epochs=1, lr=1e-3, batch_size=16, seed=0), prune=dict(n=32, threshold=0.9),
-        cka=dict(n=48, n_perm=20), stitch_layers=(0, num_layers - 1), stitch_langs=("de",),
+    return get_config("embedded", **{**dict(model=str(model), langs=("en", "de"), checkpoints=(0, 1), seeds=(0, 1), n_eval=32,
+        finetune=dict(n_train=32, n_eval=32, epochs=1, lr=1e-3, batch_size=16), prune=dict(n=32, stop_n=32, threshold=0.9, criterion="relative"),
+        analyses=ANALYSES, cka=dict(n=48, n_perm=20, n_rep=20), stitch_layers=(0, num_layers - 1), stitch_langs=("de",), stitch_control_langs=("de",),
         stitch=dict(n_train=32, n_test=32, epochs=1, batch_size=16, seed=0)), **overrides})
+
+def rehearsal_config(folder:str|Path, # where the tiny model is saved
+                     num_layers:int=2, **overrides) -> StudyConfig:
+    "The `paper` preset's grid -- its four Hub tasks, languages, checkpoints, seeds, analyses and stitch grids -- on a tiny random XLM-R encoder, with sizes that fit `write_hub_mirror`'s data."
+    from transformers import AutoTokenizer
+    model = Path(folder)/"tiny-xlm-roberta"
+    if not (model/"config.json").exists():
+        with quiet_transformers(): tok = AutoTokenizer.from_pretrained(embedded_model_dir())  # XLM-R's SentencePiece vocabulary
+        tiny_encoder("xlm-roberta", model, num_layers, 4, 8, tokenizer=tok)
+    paper = PRESETS["paper"]
+    return get_config("paper", **{**dict(model=str(model), max_length=32, device="cpu", n_eval=None,
+        finetune=dict(n_train={t: None for t in paper.tasks}, n_eval=None, epochs=1, lr=1e-3, batch_size=16),
+        prune=dict(n=3, stop_n=None), cka=dict(n=None, n_perm=10, n_rep=10), stitch_layers=tuple(range(num_layers)),
+        stitch=dict(n_train=16, n_test=None, epochs=1, batch_size=16)), **overrides})

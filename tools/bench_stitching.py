@@ -67,7 +67,7 @@ def main():
     t = get_task("emoji-topic")
     rows = load_task("emoji-topic", "de", "train", n=a.n, seed=0)
     as_drawn = list(make_loader(tokenize_task(rows, tok, t, 32), tok, t, batch_size=32))
-    grouped = _batches(t, tok, rows, 32, 32)
+    grouped, _ = _batches(t, tok, rows, 32, 32)
     print(f"heads kept: front {int(en.head_mask.sum())}/144, end {int(de.head_mask.sum())}/144; token positions per epoch: "
           f"as drawn {sum(b['input_ids'].numel() for b in as_drawn)}, grouped {sum(b['input_ids'].numel() for b in grouped)}")
     res = {"original": [], "ours": [], "ours, as drawn": []}

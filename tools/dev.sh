@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command per job, on a fresh machine or an existing checkout:
 #   bash tools/dev.sh test    set up .venv, then: notebooks clean, library exported, README current, shared test fixtures (tools/fixtures.py, cached), nbdev_test, docs site + browser test,
-#                             Slurm integration test (starts a single-node Slurm cluster; installs slurm-wlm + munge when missing)
+#                             Slurm integration test (starts a single-node Slurm cluster; installs slurm-wlm + munge when missing),
+#                             offline rehearsal of the paper preset (tools/test_rehearsal.py)
 #   bash tools/dev.sh study   set up .venv, then run the main job: the study on the embedded default into ./results
 #                             (or $SUBNET_NB_OUT) and its report; the last line is the report's path
 #   bash tools/dev.sh checks  set up .venv, then only the three repository checks (clean, exported, README)
@@ -53,11 +54,11 @@ unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND 
 }
 
 repo_checks() {  # the three checks that keep nbs/, subnet_nb/ and README.md in step
-  echo "== 1/6 nbdev_clean leaves nbs/ unchanged"
+  echo "== 1/7 nbdev_clean leaves nbs/ unchanged"
   check "notebooks are clean" unchanged_after nbs "nbdev_clean changed these notebooks: run nbdev_clean and commit them" nbdev_clean
-  echo "== 2/6 nbdev_export leaves subnet_nb/ unchanged"
+  echo "== 2/7 nbdev_export leaves subnet_nb/ unchanged"
   check "library matches notebooks" unchanged_after subnet_nb "nbdev_export changed subnet_nb/: the library is out of sync with nbs/; run nbdev_export and commit" nbdev_export
-  echo "== 3/6 README.md matches nbs/index.ipynb"
+  echo "== 3/7 README.md matches nbs/index.ipynb"
   check "README is current" python tools/build_docs.py check-readme
 }
 
@@ -66,7 +67,7 @@ run_tests() {
   export TOKENIZERS_PARALLELISM=false
   repo_checks
 
-  echo "== 4/6 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
+  echo "== 4/7 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
   check "shared test fixtures ready (fine-tunes and subnetworks, built once, then cached)" python tools/fixtures.py
   local nbs n_nb log t0
   nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
@@ -79,7 +80,7 @@ run_tests() {
     passed=$((passed+nbs-n_nb)); failed=$((failed+n_nb)); fi
   echo "   notebooks: $((nbs-n_nb)) passed, $n_nb failed in $(( $(date +%s)-t0 ))s"
 
-  echo "== 5/6 docs site, rendered in headless Chromium"
+  echo "== 5/7 docs site, rendered in headless Chromium"
   if ! command -v chromium >/dev/null 2>&1; then
     echo "   installing Debian's chromium"
     if [ "$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1
@@ -91,11 +92,17 @@ run_tests() {
   passed=$((passed+$(grep -c '^PASS' "$dlog"))); failed=$((failed+$(grep -c '^FAIL' "$dlog")))
   grep -q '^PASS\|^FAIL' "$dlog" || { echo "FAIL: docs browser test produced no result"; failed=$((failed+1)); }
 
-  echo "== 6/6 Slurm integration test (a real single-node Slurm cluster on localhost)"
+  echo "== 6/7 Slurm integration test (a real single-node Slurm cluster on localhost)"
   local slog; slog=$(mktemp)
   python tools/test_slurm.py 2>&1 | tee "$slog"
   passed=$((passed+$(grep -c '^PASS' "$slog"))); failed=$((failed+$(grep -c '^FAIL' "$slog")))
   grep -q '^PASS\|^FAIL\|^SKIP' "$slog" || { echo "FAIL: the Slurm integration test produced no result"; failed=$((failed+1)); }
+
+  echo "== 7/7 offline rehearsal of the paper preset (its whole grid on a tiny model and a synthetic Hub mirror, through the CLI)"
+  local rlog; rlog=$(mktemp)
+  python tools/test_rehearsal.py 2>&1 | tee "$rlog"
+  passed=$((passed+$(grep -c '^PASS' "$rlog"))); failed=$((failed+$(grep -c '^FAIL' "$rlog")))
+  grep -q '^PASS\|^FAIL' "$rlog" || { echo "FAIL: the rehearsal produced no result"; failed=$((failed+1)); }
 
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -13,14 +13,8 @@ import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "import sys; from subnet_nb.cli import main; sys.exit(main())"]
-results = []
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print(f"{'PASS' if ok else 'FAIL'}: slurm {name}" + (f" -- {detail}" if detail and not ok else ""), flush=True)
-
-def sh(*cmd, **kw): return subprocess.run(list(cmd), capture_output=True, text=True, **kw)
+from checks import CLI, Checks, sh
+check = Checks("slurm")
 
 def main():
     t0 = time.time()
@@ -45,7 +39,7 @@ def run_tests(t0):
     local = sh(*CLI, "study", "run", "--config", str(cfg), "--out", str(work/"local"), "--quiet", env=env)
     check("local reference run", local.returncode == 0, local.stderr[-2000:])
     slurm_cmd = [*CLI, "study", "run", "--config", str(cfg), "--out", str(work/"slurm"), "--executor", "slurm",
-                 "--cpus", "2", "--mem-gb", "4", "--time-min", "20", "--units-per-job", "6"]
+                 "--cpus", "2", "--mem-gb", "4", "--time-min", "20", "--units-per-job", "20"]
     # first run: cancel one running job of the subnetwork stage
     log = open(work/"run1.log", "w")
     p = subprocess.Popen(slurm_cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -97,8 +91,8 @@ def run_tests(t0):
     except AssertionError as e:
         equal = False; print(e)
     check(f"tables equal the local runner's ({', '.join(sorted(a))})", equal)
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    return 0 if all(results) else 1
+    print(f"{sum(check.results)} passed, {len(check.results) - sum(check.results)} failed")
+    return 0 if check.ok else 1
 
 if __name__ == "__main__":
     sys.exit(main())
