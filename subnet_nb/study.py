@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_study.ipynb #71ccc725
 from __future__ import annotations
-import dataclasses, hashlib, inspect, itertools, json, os, shutil, socket, time, traceback
+import dataclasses, functools, hashlib, inspect, itertools, json, os, shutil, socket, time, traceback
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -130,6 +130,7 @@ KNOWN_ARCHITECTURES = {  # the architectures of the Hub models the presets and d
                                          vocab_size=119547, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
 }
 
+@functools.lru_cache(maxsize=16)  # read once per process: offline, each Hub attempt retries for ~20 s before it fails
 def model_config(model:str):
     "The transformers config of `model` (\"embedded\", a local folder or a Hub name); for a model of `KNOWN_ARCHITECTURES`, its architecture when the Hub is unreachable."
     from transformers import AutoConfig
@@ -322,9 +323,10 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
     units = plan(cfg)
     T = {(t, l): _tokens(t, l, cfg, tokenizer) for t in cfg.tasks for l in cfg.langs}
     rows = {k: dict(units=0, examples=0.0, tokens=0.0, fwd=0.0, train=0.0, grad=0.0) for k in dict.fromkeys(u.kind for u in units)}
-    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0):  # n examples; fwd/train/grad: passes over them, as shares of the whole model
+    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0, new=True):  # n examples (new: not counted before); fwd/train/grad: passes, as shares of the model
         r, t = rows[kind], T[(task, lang)]
-        r["examples"] += n*(fwd + train + grad > 0); r["tokens"] += n*t; r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
+        if new: r["examples"] += n; r["tokens"] += n*t
+        r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
     pr, st, ck = cfg.prune, cfg.stitch, cfg.cka
     probe = ck["task"] or cfg.tasks[0]
     for u in units:
@@ -348,8 +350,8 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
             front, end = (layer + 1)/L, (L - layer - 1)/L
             ntr, nte = _rows(t, l, "train", st.get("n_train")), _rows(t, l, "test", st.get("n_test"))
             add("stitching", t, l, ntr + nte, fwd=front)  # front states (the end's own are reused across stitches: not counted)
-            add("stitching", t, l, ntr, grad=st.get("epochs", 10)*end)
-            add("stitching", t, l, nte, fwd=3*end)  # init, stitched and own scores
+            add("stitching", t, l, ntr, grad=st.get("epochs", 10)*end, new=False)
+            add("stitching", t, l, nte, fwd=3*end, new=False)  # init, stitched and own scores
     df = pd.DataFrame(rows).T
     df.index.name = "kind"
     return df
