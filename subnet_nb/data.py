@@ -304,6 +304,17 @@ def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.
         out[idx[np.argsort([_stable_key(i, salt) for i in ids[idx]])][:int(round(fraction*len(idx)))]] = True
     return out
 
+def _split(task:Task, lang:str, split:str) -> Dataset:
+    ds = task.build(task, lang, "train" if split == PRUNE_SPLIT else split)
+    if split in ("train", PRUNE_SPLIT):
+        held = held_out(ds)
+        ds = ds.select(np.flatnonzero(held if split == PRUNE_SPLIT else ~held).tolist())
+    return ds
+
+@functools.lru_cache(maxsize=128)
+def _local_split(name:str, build, lang:str, split:str) -> Dataset:  # data on this machine does not change within a process: built once (a study asks ~1,000 times)
+    return _split(get_task(name), lang, split)
+
 def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
               lang:str, # language code, e.g. "de"
               split:str, # "train", "dev", "test", or "prune" (the held-out share of the data's training split; "train" is the rest)
@@ -315,10 +326,7 @@ def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
     task = get_task(name)
     check_lang(task, lang)
     if split not in SPLITS + (PRUNE_SPLIT,): raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS + (PRUNE_SPLIT,))}")
-    ds = task.build(task, lang, "train" if split == PRUNE_SPLIT else split)
-    if split in ("train", PRUNE_SPLIT):
-        held = held_out(ds)
-        ds = ds.select(np.flatnonzero(held if split == PRUNE_SPLIT else ~held).tolist())
+    ds = _local_split(task.name, task.build, lang, split) if task.source == "embedded" else _split(task, lang, split)
     if n is not None:
         if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive int or None, got {n!r}")
         if n > len(ds): raise ValueError(f"n={n} is larger than the {split} split of {name!r} in {lang!r} ({len(ds)} rows); use n <= {len(ds)} or n=None")

