@@ -263,7 +263,8 @@ def _build_hub(task:Task, lang:str, split:str) -> Dataset:
     repo, normalise = _HUB[task.name]
     source = hub_source(repo)
     try:
-        with quiet_datasets(): ds = datasets.load_dataset(source, lang, split=HUB_SPLIT[split])
+        cache = {} if source == repo else {"cache_dir": str(Path(source).parent.parent/".datasets-cache")}  # a mirror's own cache: datasets keys a local folder's cache by its file names, so another mirror would read this one's rows
+        with quiet_datasets(): ds = datasets.load_dataset(source, lang, split=HUB_SPLIT[split], **cache)
     except Exception as e:
         if isinstance(e, (KeyboardInterrupt, MemoryError)): raise
         embedded = ", ".join(t.name for t in TASKS.values() if t.source == "embedded")
