@@ -293,6 +293,7 @@ def check_lang(task:Task, lang:str):
     "Raise a clear error if `task` does not exist in `lang`."
     if lang not in task.languages: raise ValueError(f"task {task.name!r} has no language {lang!r}; valid languages: {', '.join(task.languages)}")
 
+# %% ../nbs/01_data.ipynb #1030beb2
 PRUNE_FRACTION = 0.3  # share of the training split held out for pruning
 
 def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.ndarray:
@@ -316,6 +317,7 @@ def _split(task:Task, lang:str, split:str) -> Dataset:
 def _local_split(name:str, build, lang:str, split:str) -> Dataset:  # data on this machine does not change within a process: built once (a study asks ~1,000 times)
     return _split(get_task(name), lang, split)
 
+# %% ../nbs/01_data.ipynb #1030bec3
 def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
               lang:str, # language code, e.g. "de"
               split:str, # "train", "dev", "test", or "prune" (the held-out share of the data's training split; "train" is the rest)
