@@ -9,7 +9,8 @@ from pathlib import Path
 import subnet_nb
 
 # %% auto #0
-__all__ = ['cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'cmd_study_status', 'cmd_study_report', 'build_parser', 'main']
+__all__ = ['PRESET_NAMES', 'cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'cmd_study_status', 'cmd_study_report',
+           'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #505eb051
 def cmd_embedded(args) -> int:
@@ -82,6 +83,8 @@ def cmd_study_report(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #edc50cb1
+PRESET_NAMES = ["embedded", "verses", "paper"]  # `subnet_nb.study.PRESETS` (not imported here: the parser answers `--help` without loading torch)
+
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `subnet_nb` command."
     p = argparse.ArgumentParser(prog="subnet_nb", description="Do different languages use the same parts of a multilingual transformer? "
@@ -94,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("study", help="run the whole study from a config, resumably; show its status; write its report")
     ss = s.add_subparsers(dest="study_command", metavar="STUDY_COMMAND", required=True)
     r = ss.add_parser("run", help="run (or resume) a study into --out")
-    r.add_argument("--preset", choices=["embedded", "paper"], help="a preset config (default: embedded)")
+    r.add_argument("--preset", choices=PRESET_NAMES, help="a preset config (default: embedded)")
     r.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
     r.add_argument("--out", required=True, help="the result folder")
     r.add_argument("--quiet", action="store_true", help="no progress bars or summary")
@@ -109,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--sbatch", action="append", metavar="KEY=VALUE", help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
     r.set_defaults(func=cmd_study_run)
     pl = ss.add_parser("plan", help="units, examples, tokens, disk and estimated wall time of a study, before running it")
-    pl.add_argument("--preset", choices=["embedded", "paper"], help="a preset config (default: embedded)")
+    pl.add_argument("--preset", choices=PRESET_NAMES, help="a preset config (default: embedded)")
     pl.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
     pl.add_argument("--tflops", type=float, help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
     pl.add_argument("--no-timing", action="store_true", help="count only (no calibration run)")

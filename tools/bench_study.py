@@ -1,11 +1,12 @@
-"""Benchmark of the main job: the `embedded` study preset, end to end, in a fresh result folder.
+"""Benchmark of a study preset (default: the main job, `embedded`), end to end, in a fresh result folder.
 
-Targets (issues 8 and 15): at most 10 minutes wall time and 4 GB peak memory on 2 CPU cores. The study runs in a child
-process (`subnet_nb study run --preset embedded`); its memory is the peak over time of the summed resident set size of that
-process and all its descendants, sampled every 0.2 s with psutil. Printed:
-wall time and peak memory against the targets, the report's time, and the time per unit kind from the manifest.
+Targets: the `embedded` preset at most 10 minutes wall time (issues 8 and 15), any other preset the main job's budget of
+15 minutes (issue 17: what a preset must meet to be the README's main job); 4 GB peak memory; on 2 CPU cores. The study runs
+in a child process (`subnet_nb study run --preset NAME`); its memory is the peak over time of the summed resident set size of
+that process and all its descendants, sampled every 0.2 s with psutil. Printed: wall time and peak memory against the
+targets, the report's time, and the time per unit kind from the manifest.
 
-    python tools/bench_study.py [--out DIR] [--keep] [--fresh-model-cache]
+    python tools/bench_study.py [--preset NAME] [--out DIR] [--keep] [--fresh-model-cache]
 
 `--fresh-model-cache` also rebuilds the embedded model in an empty cache (what a fresh machine pays once, ~10 s).
 """
@@ -13,7 +14,8 @@ import argparse, json, os, shutil, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import psutil
 
-TARGET_S, TARGET_GB = 600, 4.0
+TARGET_S, TARGET_GB = {"embedded": 600}, 4.0
+MAIN_JOB_S = 900  # the README's main job: under 15 minutes on 2 cores
 
 def run(cmd, env):
     "Run `cmd`; return (seconds, peak summed RSS in GB of it and its descendants)."
@@ -29,6 +31,7 @@ def run(cmd, env):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="embedded")
     p.add_argument("--out", help="result folder (default: a temporary folder, deleted unless --keep)")
     p.add_argument("--keep", action="store_true")
     p.add_argument("--fresh-model-cache", action="store_true")
@@ -39,7 +42,9 @@ def main():
     if a.fresh_model_cache: env["SUBNET_NB_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
     exe = [sys.executable, "-c", "import sys; from subnet_nb.cli import main; sys.exit(main())"]
     print(f"cores: {os.cpu_count()}, torch threads: default; result folder: {out}", flush=True)
-    wall, gb = run(exe + ["study", "run", "--preset", "embedded", "--out", str(out), "--quiet"], env)
+    target = TARGET_S.get(a.preset, MAIN_JOB_S)
+    print(f"preset: {a.preset}", flush=True)
+    wall, gb = run(exe + ["study", "run", "--preset", a.preset, "--out", str(out), "--quiet"], env)
     rep, rep_gb = run(exe + ["study", "report", "--out", str(out)], env)
     man = json.loads((out/"manifest.json").read_text())
     by_kind = {}
@@ -47,9 +52,9 @@ def main():
     print(f"units: {man['units_done']}/{man['units_total']} done")
     for k, s in sorted(by_kind.items(), key=lambda kv: -sum(kv[1])):
         print(f"  {k:<12} {len(s):4d} units  {sum(s):7.1f} s  ({sum(s)/len(s):.2f} s each)")
-    print(f"study run: {wall:.0f} s wall (target {TARGET_S} s: ratio {wall/TARGET_S:.2f}); peak memory {gb:.2f} GB, all processes (target {TARGET_GB} GB: ratio {gb/TARGET_GB:.2f})")
-    print(f"study report: {rep:.0f} s, {rep_gb:.2f} GB; main job in all: {wall + rep:.0f} s")
-    print("PASS" if wall + rep <= TARGET_S and max(gb, rep_gb) <= TARGET_GB else "TARGET MISSED")
+    print(f"study run: {wall:.0f} s wall (target {target} s: ratio {wall/target:.2f}); peak memory {gb:.2f} GB, all processes (target {TARGET_GB} GB: ratio {gb/TARGET_GB:.2f})")
+    print(f"study report: {rep:.0f} s, {rep_gb:.2f} GB; in all: {wall + rep:.0f} s (main-job budget {MAIN_JOB_S} s: ratio {(wall + rep)/MAIN_JOB_S:.2f})")
+    print("PASS" if wall + rep <= target and max(gb, rep_gb) <= TARGET_GB else "TARGET MISSED")
     if not a.keep and not a.out: shutil.rmtree(out.parent, ignore_errors=True)
     if a.fresh_model_cache: shutil.rmtree(env["SUBNET_NB_CACHE"], ignore_errors=True)
 

@@ -5,6 +5,7 @@
 #                             offline rehearsal of the paper preset (tools/test_rehearsal.py)
 #   bash tools/dev.sh study   set up .venv, then run the main job: the study on the embedded default into ./results
 #                             (or $SUBNET_NB_OUT) and its report; the last line is the report's path
+#   bash tools/dev.sh study verses   the same for another preset (here the verse tasks, into ./results-verses)
 #   bash tools/dev.sh checks  set up .venv, then only the three repository checks (clean, exported, README)
 #   bash tools/dev.sh setup   only set up .venv
 # Set-up: creates .venv (Python >= 3.10), installs the CPU torch wheel first where there is no GPU (a CUDA build
@@ -118,12 +119,13 @@ case "$job" in
   study)
     setup
     export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-    out="${SUBNET_NB_OUT:-results}"
-    echo "== the study, embedded preset, into $out (resumes if interrupted: run the same command again)"
-    subnet_nb study run --preset embedded --out "$out" || { echo "FAILED: some units failed; see: subnet_nb study status --out $out"; exit 1; }
+    preset="${2:-embedded}"
+    if [ "$preset" = embedded ]; then out="${SUBNET_NB_OUT:-results}"; else out="${SUBNET_NB_OUT:-results-$preset}"; fi
+    echo "== the study, $preset preset, into $out (resumes if interrupted: run the same command again)"
+    subnet_nb study run --preset "$preset" --out "$out" || { echo "FAILED: some units failed; see: subnet_nb study status --out $out"; exit 1; }
     echo "== the report"
     report=$(subnet_nb study report --out "$out") || { echo "FAILED: subnet_nb study report --out $out"; exit 1; }
     echo "report: $report"
     ;;
-  *) echo "usage: bash tools/dev.sh test|study|checks|setup"; exit 2 ;;
+  *) echo "usage: bash tools/dev.sh test|study [PRESET]|checks|setup"; exit 2 ;;
 esac
