@@ -82,9 +82,10 @@ def cmd_study_report(args) -> int:
         print(f"subnet_nb study report: {e}", file=sys.stderr); return 2
     return 0
 
-# %% ../nbs/09_cli.ipynb #edc50cb1
+# %% ../nbs/09_cli.ipynb #92589d63
 PRESET_NAMES = ["embedded", "verses", "paper"]  # `subnet_nb.study.PRESETS` (not imported here: the parser answers `--help` without loading torch)
 
+# %% ../nbs/09_cli.ipynb #edc50cb1
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `subnet_nb` command."
     p = argparse.ArgumentParser(prog="subnet_nb", description="Do different languages use the same parts of a multilingual transformer? "

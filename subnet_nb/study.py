@@ -99,6 +99,7 @@ PRESETS = {
                           stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0)),
 }
 
+# %% ../nbs/07_study.ipynb #d33c9560
 class _Loader(__import__("yaml").SafeLoader):
     "YAML's safe loader, reading `1e-5` as a float (YAML 1.1 needs a dot: `1.0e-5`), as JSON and Python do."
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", __import__("re").compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"), list("-+0123456789."))
