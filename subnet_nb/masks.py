@@ -11,7 +11,8 @@ import torch
 
 # %% auto #0
 __all__ = ['FACTORS', 'jaccard', 'overlap', 'super_survivors', 'kappa', 'expected_jaccard', 'pairwise', 'summarise',
-           'seed_agreement', 'cluster_agreement', 'tsne_coords', 'task_vs_language', 'mask_mi', 'mask_mi_test']
+           'seed_agreement', 'cluster_agreement', 'tsne_coords', 'pair_kappas', 'task_vs_language', 'mask_mi',
+           'mask_mi_test']
 
 # %% ../nbs/04_masks.ipynb #035d1211
 def _bool(m) -> torch.Tensor:
@@ -148,24 +149,33 @@ def _pair_groups(df:pd.DataFrame):
     if not B.any(): raise ValueError("the task-vs-language test needs subnetworks of two tasks in the same language")
     return (i[A], j[A]), (i[B], j[B])
 
-def task_vs_language(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
-                     n_boot:int=1000, seed:int=0, level:float=0.95) -> dict:
-    "Test of 'task shapes the mask more than language' (null: it does not): D, its bootstrap interval over heads, one-sided p-value."
+def pair_kappas(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
+                n_boot:int=1000, seed:int=0) -> tuple[pd.DataFrame, np.ndarray]:
+    "The pairs of the task-vs-language statistic (side 'task' or 'lang') with their subnetworks and kappa, and (n_boot, pairs) kappas with heads resampled within layers."
     masks = torch.stack([_bool(m) for m in df["mask"]])
     (ia, ja), (ib, jb) = _pair_groups(df)
+    i, j = np.concatenate([ia, ib]), np.concatenate([ja, jb])
     L, H = masks.shape[-2:]
     rng = np.random.default_rng(seed)
     w = np.zeros((n_boot + 1, L, H)); w[0] = 1  # row 0: the observed data; then heads resampled within each layer
     np.add.at(w, (np.arange(1, n_boot + 1)[:, None, None], np.arange(L)[None, :, None], rng.integers(0, H, size=(n_boot, L, H))), 1)
-    def kap(i, j):
-        po, pe = _kappa_terms(masks[i], masks[j], w)
-        return torch.where(pe < 1, (po - pe)/(1 - pe).clamp_min(1e-12), torch.ones_like(po)).mean(1)
-    Ds = (kap(ia, ja) - kap(ib, jb)).numpy()
-    D = float(Ds[0])
-    boot = D + (Ds[1:] - D)*math.sqrt(H/(H - 1))  # resampling H heads understates the variance by (H - 1)/H
+    po, pe = _kappa_terms(masks[i], masks[j], w)
+    k = torch.where(pe < 1, (po - pe)/(1 - pe).clamp_min(1e-12), torch.ones_like(po)).numpy()
+    cols = [c for c in ("task", "ckpt", "lang", "seed") if c in df]
+    pairs = pd.DataFrame({"side": ["task"]*len(ia) + ["lang"]*len(ib), **{f"a_{c}": df[c].to_numpy()[i] for c in cols},
+                          **{f"b_{c}": df[c].to_numpy()[j] for c in cols}, "kappa": k[0]})
+    return pairs, k[0] + (k[1:] - k[0])*math.sqrt(H/(H - 1))  # resampling H heads understates the variance by (H - 1)/H
+
+def task_vs_language(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
+                     n_boot:int=1000, seed:int=0, level:float=0.95) -> dict:
+    "Test of 'task shapes the mask more than language' (null: it does not): D, its bootstrap interval over heads, one-sided p-value."
+    pairs, reps = pair_kappas(df, n_boot, seed)
+    a = (pairs.side == "task").to_numpy()
+    D = float(pairs.kappa[a].mean() - pairs.kappa[~a].mean())
+    boot = reps[:, a].mean(1) - reps[:, ~a].mean(1)
     lo, hi = np.quantile(boot, [(1 - level)/2, 1 - (1 - level)/2])
     return {"statistic": D, "ci_low": float(lo), "ci_high": float(hi), "p_value": float((1 + ((boot - D) >= D).sum())/(1 + n_boot)),
-            "same_task_pairs": len(ia), "same_lang_pairs": len(ib), "n_boot": n_boot, "se": float(boot.std(ddof=1))}
+            "same_task_pairs": int(a.sum()), "same_lang_pairs": int((~a).sum()), "n_boot": n_boot, "se": float(boot.std(ddof=1))}
 
 # %% ../nbs/04_masks.ipynb #80e3cc4e
 def _entropy_bits(p):

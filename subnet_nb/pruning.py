@@ -149,6 +149,7 @@ CRITERIA = ("relative", "above_chance")
 def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
                     task:str, lang:str, # whose subnetwork
                     seed:int=0, # picks the importance sample: the seed-th disjoint block of `n` rows
+                    block_seed:int=0, # the permutation those blocks come from (the study passes the checkpoint: each prunes on draws of its own)
                     n:int|None=None, # rows importance is computed on (None: the whole split)
                     split:str=PRUNE_SPLIT, # where those rows come from: "prune" (held out from fine-tuning) or "dev"
                     stop_split:str="dev", # where the stop rule is judged: "dev" or "prune", not `split`
@@ -171,7 +172,7 @@ def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
             raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not its test data; use 'prune' or 'dev'")
     if split == stop_split: raise ValueError(f"split and stop_split are both {split!r}: the stop rule must be judged on other rows than importance")
     torch.manual_seed(seed)
-    rows = load_task(task, lang, split, n=n, seed=seed, disjoint=n is not None)
+    rows = load_task(task, lang, split, n=n, seed=seed, disjoint=n is not None, block_seed=block_seed)
     loader = make_loader(tokenize_task(rows, tokenizer, t, max_length), tokenizer, t, batch_size=batch_size)
     stop = make_loader(tokenize_task(load_task(task, lang, stop_split, n=stop_n, seed=0), tokenizer, t, max_length), tokenizer, t, batch_size=64)
     L, H = model_shape(model)
@@ -196,7 +197,7 @@ def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
             (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=per_example)
             scores.append(score); imp_scores.append(imp.score); h_traj.append(imp.heads); m_traj.append(imp.mlps)
     bar.close()
-    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, n=len(rows), split=split, rows=[str(i) for i in rows["id"]],
+    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, block_seed=block_seed, n=len(rows), split=split, rows=[str(i) for i in rows["id"]],
                 stop_split=stop_split, stop_n=len(stop.dataset), threshold=threshold, criterion=criterion, schedule=schedule, per_example=per_example,
                 unmasked_score=base["score"], final_score=scores[-1], chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"],
                 importance_scores=imp_scores, metric=t.metric)

@@ -11,15 +11,17 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 import seaborn as sns
 from .data import score_from_parts
-from .masks import super_survivors, tsne_coords, task_vs_language
+from scipy import stats
+from .masks import super_survivors, tsne_coords, pair_kappas
 from .pruning import load_subnetwork, _atomic_write
 from .study import Store, read_tables, sid, GRIDS
 
 # %% auto #0
-__all__ = ['LEVEL', 'SIDES', 'FIGURES', 'NEEDS', 'CAPTIONS', 'paper_style', 'restrict', 'Resampler', 'combine', 'fmt',
-           'mask_stack', 'fig_mask_grids', 'fig_super_survivors', 'mask_table', 'fig_tsne', 'retention',
-           'fig_validation', 'fig_retention', 'fig_transfer', 'cka_est', 'cka_table', 'fig_cka', 'stitch_frame',
-           'stitch_table', 'fig_stitching', 'fig_mi', 'claims', 'findings', 'write_report']
+__all__ = ['LEVEL', 'SIDES', 'MIN_CHECKPOINTS', 'FIGURES', 'NEEDS', 'CAPTIONS', 'paper_style', 'restrict', 'Resampler', 'combine',
+           'fmt', 'mask_stack', 'fig_mask_grids', 'fig_super_survivors', 'mask_table', 'fig_tsne', 'retention',
+           'fig_validation', 'fig_retention', 'fig_transfer', 'vs_chance', 'cka_est', 'cka_table', 'fig_cka',
+           'stitch_frame', 'stitch_table', 'fig_stitching', 'fig_mi', 'task_language', 'claims', 'findings',
+           'headlines', 'replication', 'design', 'write_report']
 
 # %% ../nbs/08_report.ipynb #df149040
 LEVEL = 0.95  # the level of every interval in the report
@@ -66,58 +68,105 @@ def restrict(T:dict, exclude_chance:bool=True) -> tuple[dict, list]:
     return keep, sorted(out)
 
 # %% ../nbs/08_report.ipynb #7cc76d7b
+MIN_CHECKPOINTS = 3  # fewest checkpoints per task at which every kind of interval keeps its coverage (simulated under the claims): verdicts need this many
+
 class Resampler:
-    "Bootstrap draws of a study's independent units -- checkpoints and pruning seeds within each task, test items within each task -- shared by every quantity of a report."
+    "Replicates shared by every quantity of a report: each task's checkpoints left out one at a time (the top-level units), and bootstrap draws of test items."
     def __init__(self, T:dict, n_boot:int=1000, seed:int=0):
         self.n_boot, self.rng, self._items = n_boot, np.random.default_rng(seed), {}
-        levels = {"ckpt": set(), "seed": set()}
+        units = set()
         for name, df in T.items():
             for s in SIDES.get(name, ()):
-                if f"{s}task" in df:
-                    for f in levels: levels[f] |= set(zip(df[f"{s}task"], df[f"{s}{f}"]))
-        self.m = {}
-        for f, lv in levels.items():  # multiplicities of each level in each draw: a multinomial over the levels of the same task
-            for t in sorted({t for t, _ in lv}):
-                own = sorted(v for u, v in lv if u == t)
-                draws = self.rng.multinomial(len(own), np.full(len(own), 1/len(own)), size=n_boot)
-                self.m.update({(f, t, v): draws[:, k] for k, v in enumerate(own)})
-        self.units = {f: len(lv) for f, lv in levels.items()}
-    def weights(self, df:pd.DataFrame, sides:tuple) -> np.ndarray:
-        "(n_boot, rows): how many times each row occurs in each draw (a pair whose sides share a unit counts once per copy of it)."
-        w = np.ones((self.n_boot, len(df)))
-        for f in ("ckpt", "seed"):
-            lv = [list(zip(df[f"{s}task"], df[f"{s}{f}"])) for s in sides]
-            a = np.stack([self.m[(f, *x)] for x in lv[0]], 1) if len(df) else w[:, :0]
-            if len(sides) == 1: w = w*a; continue
-            b = np.stack([self.m[(f, *x)] for x in lv[1]], 1) if len(df) else w[:, :0]
-            same = np.array([x == y for x, y in zip(*lv)], dtype=bool)
-            w = w*np.where(same, a, a*b)
-        return w
+                if f"{s}task" in df and f"{s}ckpt" in df: units |= set(zip(df[f"{s}task"], df[f"{s}ckpt"]))
+        self.units = sorted(units, key=lambda u: (str(u[0]), int(u[1])))  # (task, checkpoint): what a replication of the study draws anew
+        self._index = {u: k for k, u in enumerate(self.units)}
+        self.strata = np.array([str(t) for t, _ in self.units])
+    def incidence(self, df:pd.DataFrame, sides:tuple) -> np.ndarray:
+        "(units, rows): True where a side of row r comes from checkpoint u (the row leaves the sample when u is left out)."
+        out = np.zeros((len(self.units), len(df)), dtype=bool)
+        for s in sides: out[[self._index[u] for u in zip(df[f"{s}task"], df[f"{s}ckpt"])], np.arange(len(df))] = True
+        return out
     def items(self, task:str, ids:tuple) -> np.ndarray:
         "(n_boot, n_items) multiplicities of the test items `ids` of `task`, the same in every call with the same items."
         key = (task, tuple(ids))
         if key not in self._items: self._items[key] = self.rng.multinomial(len(ids), np.full(len(ids), 1/len(ids)), size=self.n_boot)
         return self._items[key]
     def mean(self, df:pd.DataFrame, sides:tuple, values, reps=None) -> dict:
-        "Mean of `values` over the rows, with its bootstrap distribution (using item-level replicates `reps` (n_boot, rows) where given)."
+        "Mean of `values` over the rows with its standard error and t interval; `reps`: (n_boot, rows) item-level replicates of the values."
         v = np.asarray(values, dtype=float)
         ok = np.isfinite(v)
-        if not ok.any(): return _estimate(float("nan"), np.full(self.n_boot, np.nan), 0)
-        w = self.weights(df, sides)[:, ok]
-        r = (np.broadcast_to(v[ok], w.shape) if reps is None else np.asarray(reps, dtype=float)[:, ok])
-        with np.errstate(invalid="ignore", divide="ignore"): boot = (w*r).sum(1)/w.sum(1)
-        return _estimate(float(v[ok].mean()), boot, int(ok.sum()))
+        if not ok.any(): return _estimate(float("nan"), None, self.strata, 0)
+        inc, v = self.incidence(df, sides)[:, ok], v[ok]
+        groups = [tuple(sorted(set(x))) for x in zip(*(df[f"{s}task"].astype(str).to_numpy()[ok] for s in sides))]  # the tasks of each row's sides
+        rep = dict(inc=inc, **_jackknife(v, inc, groups, self.strata))
+        rep["dev"] = None if reps is None else _item_dev(np.asarray(reps, dtype=float)[:, ok])
+        return _estimate(float(v.mean()), rep, self.strata, len(v))
 
-def _estimate(value:float, boot:np.ndarray, n:int, level:float=LEVEL) -> dict:
-    "A point estimate with its percentile interval and standard error from bootstrap replicates (NaN replicates -- no unit drawn -- are dropped)."
-    b = boot[np.isfinite(boot)]
-    if len(b) < 10: return {"value": value, "lo": float("nan"), "hi": float("nan"), "se": float("nan"), "n": n, "boot": boot}
-    lo, hi = np.quantile(b, [(1 - level)/2, 1 - (1 - level)/2])
-    return {"value": value, "lo": float(lo), "hi": float(hi), "se": float(b.std(ddof=1)), "n": n, "boot": boot}
+# %% ../nbs/08_report.ipynb #b052efe0
+def _jackknife(v:np.ndarray, inc:np.ndarray, groups:list, strata:np.ndarray) -> dict:
+    "The mean of `v` without each checkpoint (rows of each task group keep their share), and what that double-counts of each row's own noise."
+    J = np.zeros(inc.shape)  # jack = J @ v
+    X = list(inc[inc.any(1)].astype(float))  # checkpoint effects, and below a mean per group: what is left is each row's own noise
+    for g in dict.fromkeys(groups):
+        rows = np.array([k for k, x in enumerate(groups) if x == g])
+        keep = ~inc[:, rows]
+        with np.errstate(invalid="ignore", divide="ignore"): J[:, rows] = len(rows)/len(v)*keep/keep.sum(1, keepdims=True)
+        X.append(np.isin(np.arange(len(v)), rows).astype(float))
+    if not np.isfinite(J).all(): return dict(jack=np.full(len(J), np.nan), excess=0.0)  # leaving out a checkpoint empties a group
+    coef, _, rank, _ = np.linalg.lstsq(np.array(X).T, v, rcond=None)
+    own = float(((v - np.array(X).T @ coef)**2).sum()/(len(v) - rank)) if len(v) > rank else 0.0
+    touched = inc.any(1)  # as in `_estimate`: a task's checkpoints that hold rows of this estimate
+    trQ = sum((K - 1)/K*((J[s]**2).sum() - (J[s].sum(0)**2).sum()/K) for t in np.unique(strata) if (K := int((s := (strata == t) & touched).sum())) > 1)
+    return dict(jack=J @ v, excess=own*max(trQ - 1/len(v), 0.0))  # the jackknife counts a row's own noise tr(Q) times; it is truly 1/N
+
+def _item_dev(r:np.ndarray) -> np.ndarray:
+    "(n_boot, rows) item replicates as each row's deviation from its own mean, scaled to its share of the mean (an undefined replicate: no deviation)."
+    fin = np.isfinite(r)
+    mu = np.where(fin, r, 0).sum(0)/np.maximum(fin.sum(0), 1)
+    return np.where(fin, r - mu, 0.0)/r.shape[1]
+
+def _item_var(inc:np.ndarray, dev:np.ndarray|None) -> float:
+    "Variance of the item noise that all checkpoints share (the same test items): what leaving checkpoints out cannot see."
+    if dev is None or len(dev) < 10: return 0.0
+    apart = (inc.T.astype(float) @ inc.astype(float)) == 0  # row pairs without a common checkpoint: their covariance is the shared part
+    if not apart.any(): return 0.0
+    C = dev.T @ dev/(len(dev) - 1)
+    return max(0.0, float(C[apart].sum())*apart.size/apart.sum())  # extended to the pairs within a checkpoint, whose covariance holds it too
+
+# %% ../nbs/08_report.ipynb #98c89c8b
+def _estimate(value:float, rep:dict|None, strata:np.ndarray, n:int, level:float=LEVEL) -> dict:
+    "An estimate with its standard error (leave-one-checkpoint-out per task, less its excess, plus shared item noise) and t interval."
+    parts, units = [], {}  # each task's checkpoint variance with its degrees of freedom; checkpoints per task
+    for t in (np.unique(strata) if rep is not None else []):
+        s = (strata == t) & rep["inc"].any(1)
+        if not s.any(): continue
+        j, K = rep["jack"][s], int(s.sum())
+        units[t] = K
+        parts.append(((K - 1)/K*((j - j.mean())**2).sum() if K > 1 and np.isfinite(j).all() else float("nan"), K - 1))
+    vc = sum(v for v, _ in parts)
+    if vc > 0 and rep.get("excess", 0) > 0: parts = [(v*max(vc - rep["excess"], 0.25*vc)/vc, d) for v, d in parts]
+    var = sum(v for v, _ in parts) + (_item_var(rep["inc"], rep.get("dev")) if rep is not None else 0.0)
+    den = sum(v**2/d for v, d in parts if d > 0)
+    df = var**2/den if den > 0 else float("inf")  # Welch-Satterthwaite; the item part has ample degrees of freedom
+    se = math.sqrt(var) if np.isfinite(var) else float("nan")
+    q = float(stats.t.ppf(1 - (1 - level)/2, df)) if np.isfinite(df) else float(stats.norm.ppf(1 - (1 - level)/2))
+    return {"value": value, "lo": value - q*se, "hi": value + q*se, "se": se, "df": df, "n": n,
+            "units": min(units.values()) if units else 0, "rep": rep, "strata": strata}
 
 def combine(fn, *ests) -> dict:
-    "An estimate of fn(x, y, ...) from estimates that share the same draws (e.g. a difference of two means)."
-    return _estimate(fn(*[e["value"] for e in ests]), fn(*[e["boot"] for e in ests]), min(e["n"] for e in ests))
+    "An estimate of fn(x, y, ...) from estimates of one `Resampler`: its leave-one-out replicates are fn of theirs, their item noise propagated linearly."
+    x, reps = [e["value"] for e in ests], [e["rep"] for e in ests]
+    value = fn(*x)
+    if all(r is None for r in reps): return _estimate(value, None, ests[0]["strata"], min(e["n"] for e in ests))
+    U = len(ests[0]["strata"])
+    jack = fn(*[r["jack"] if r is not None else np.full(U, v) for r, v in zip(reps, x)])
+    grad = [(fn(*[xi + (1e-6 if i == k else 0) for i, xi in enumerate(x)]) - value)/1e-6 for k in range(len(x))]  # d fn / d x_k
+    used = [(g, r) for g, r in zip(grad, reps) if r is not None]
+    inc = np.concatenate([r["inc"] for _, r in used], 1)
+    nb = next((len(r["dev"]) for _, r in used if r["dev"] is not None), 0)
+    dev = np.concatenate([g*r["dev"] if r["dev"] is not None else np.zeros((nb, r["inc"].shape[1])) for g, r in used], 1) if nb else None
+    excess = sum(g**2*r.get("excess", 0.0) for g, r in used)
+    return _estimate(value, dict(jack=jack, inc=inc, dev=dev, excess=excess), ests[0]["strata"], min(e["n"] for e in ests))
 
 def fmt(e:dict, digits:int=2) -> str:
     "'value [low, high] (n=..)'."
@@ -248,6 +297,22 @@ def fig_transfer(T:dict) -> plt.Figure:
         ax.set(title=task, xlabel="evaluated on", ylabel="mask from")
     return fig
 
+# %% ../nbs/08_report.ipynb #d5b1467b
+def vs_chance(T:dict, rs:Resampler) -> pd.DataFrame:
+    "Per task and language: the fine-tuned checkpoints' test score, the label-prior guesser's on the same items, the margin with its interval, the smallest margin."
+    v = T["validation"]
+    u = v[v.variant == "unmasked"].drop_duplicates(["task", "ckpt", "lang"]).reset_index(drop=True)  # one row per checkpoint and language
+    rows = {}
+    for (t, l), d in u.groupby(["task", "lang"], sort=False):
+        reps = (np.stack([score_from_parts(t, rs.items(t, tuple(ids)) @ _stack(p)) for ids, p in zip(d["items"], d["parts"])], 1) - d["chance"].to_numpy()
+                if "parts" in d else None)
+        e = rs.mean(d, ("",), d["score"] - d["chance"], reps)
+        rows[(t, l)] = {"checkpoints": len(d), "score": d.score.mean(), "chance": d.chance.mean(), "margin": e["value"], "low": e["lo"], "high": e["hi"],
+                        "smallest margin": float((d.score - d.chance).min()), "_est": e}
+    out = pd.DataFrame(rows).T
+    out.index.names = ["task", "language"]
+    return out
+
 # %% ../nbs/08_report.ipynb #8a1e7ede
 def _cka_rows(T:dict, grid:str, measure:str) -> tuple[pd.DataFrame, np.ndarray|None]:
     r = T["cka_reps"]
@@ -278,7 +343,7 @@ def _layer_curve(T:dict, rs:Resampler, grid:str, col:str) -> pd.DataFrame:
     "Same-layer CKA of a grid, layer by layer, with intervals over checkpoints and seeds."
     c = T["cka"]
     d = c[(c.grid == grid) & (c.layer_a == c.layer_b)]
-    return pd.DataFrame([{"layer": l, **{k: v for k, v in rs.mean(x, SIDES["cka"], x[col]).items() if k != "boot"}} for l, x in d.groupby("layer_a")])
+    return pd.DataFrame([{"layer": l, **{k: v for k, v in rs.mean(x, SIDES["cka"], x[col]).items() if k in ("value", "lo", "hi", "se", "n")}} for l, x in d.groupby("layer_a")])
 
 def fig_cka(T:dict, rs:Resampler|None=None) -> plt.Figure:
     "Same-input CKA between every pair of layers per grid; same-layer CKA per layer for both questions with 95 % bands."
@@ -382,9 +447,27 @@ def fig_mi(T:dict) -> plt.Figure:
     ax.tick_params(axis="x", labelrotation=15)
     return fig
 
-# %% ../nbs/08_report.ipynb #ce0820d7
-def _detect(e:dict) -> float: return 2.5*e["se"]  # the true difference detected with 80 % power by a one-sided test at 0.05: (1.645 + 0.84) x SE
+# %% ../nbs/08_report.ipynb #b7bc165b
+def _detect(e:dict) -> float:
+    "The true difference detected with 80 % power by a one-sided test at 0.05: (t(0.95) + t(0.80)) x SE, with the estimate's degrees of freedom."
+    return float((stats.t.ppf(0.95, e["df"]) + stats.t.ppf(0.80, e["df"]))*e["se"])
 
+def task_language(T:dict, rs:Resampler, seed:int=0) -> dict:
+    "D = mean kappa of same-task pairs (other language and checkpoint) − of same-language pairs (other task): interval over checkpoints and heads, one-sided p."
+    m = T["masks"]
+    df = pd.DataFrame({"task": m.task, "ckpt": m.ckpt, "lang": m.lang, "seed": m.seed, "mask": list(mask_stack(m))})
+    pairs, reps = pair_kappas(df, n_boot=rs.n_boot, seed=seed)  # heads resampled within layers: the "items" of a mask
+    a = (pairs.side == "task").to_numpy()
+    e = combine(lambda x, y: x - y, *[rs.mean(pairs[k], ("a_", "b_"), pairs.kappa[k], reps[:, k]) for k in (a, ~a)])
+    p = float(stats.t.sf(e["value"]/e["se"], e["df"])) if e["se"] > 0 else float(e["value"] <= 0)
+    return {**e, "p_value": p, "same_task_pairs": int(a.sum()), "same_lang_pairs": int((~a).sum())}
+
+def _too_few(*ests) -> int|None:
+    "The fewest checkpoints per task behind any of `ests`, if below `MIN_CHECKPOINTS` (a verdict would rest on intervals that do not keep their coverage)."
+    k = min(e["units"] for e in ests)
+    return k if k < MIN_CHECKPOINTS else None
+
+# %% ../nbs/08_report.ipynb #ce0820d7
 def _paired(rs:Resampler, s:pd.DataFrame, a, b, what:str="ra_self") -> dict|None:
     "Mean over stitches of (row set a) − (row set b), matched by front, end and layer (b averaged over its draws), with intervals."
     key = [f"{p}{k}" for p in ("front_", "end_") for k in _KEY] + ["layer"]
@@ -406,6 +489,10 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
     rs, rows = Resampler(T, n_boot, seed), []
     why = f" ({len(excluded)} subnetworks left out as not above chance)" if excluded else ""
     def untestable(claim, reason): rows.append({"claim": claim, "found": reason + why, "rule": "", "holds": None, "detectable": ""})
+    def decide(claim, found, rule, holds, detectable, *ests):  # a verdict only where every interval rests on enough checkpoints
+        k = _too_few(*ests)
+        if k is not None: found = f"needs >= {MIN_CHECKPOINTS} checkpoints per task, has {k}: {found}"
+        rows.append({"claim": claim, "found": found, "rule": rule, "holds": None if k is not None else bool(holds), "detectable": detectable})
     mi, st = T.get("mi"), (stitch_frame(T) if "stitching" in T and len(T["stitching"]) else None)
     c1, c3, c4 = ("1. Masks are unstable across seeds, representations and function are stable", "3. Early layers stitch across tasks, late layers are task-specific",
                   "4. Stitching is specific to the subnetwork: a same-size random front mask stitches worse")
@@ -415,22 +502,18 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
         d = mi[mi.grid == "seeds"]
         k, c = rs.mean(d, SIDES["mi"], d["kappa"]), cka_est(T, rs, "seeds", "same_input")
         r, gap = _stitch_est(rs, st[(st.grid == "seeds") & (st.variant == "none")]), combine(lambda x, y: x - y, c, k)
-        holds = bool(gap["lo"] > 0 and r["lo"] >= 0.9)
-        rows.append({"claim": c1,
-                     "found": f"across seeds: mask agreement kappa {fmt(k)}; same-layer CKA on the same inputs {fmt(c)}; CKA − kappa {fmt(gap)}; RA_self {fmt(r)}",
-                     "rule": "CKA − kappa interval above 0 (both: 0 = chance, 1 = identical) and RA_self interval above 0.9", "holds": holds,
-                     "detectable": f"a CKA − kappa gap of {_detect(gap):.2f}; an RA_self shortfall below 0.9 of {_detect(r):.2f}"})
+        decide(c1, f"across seeds: mask agreement kappa {fmt(k)}; same-layer CKA on the same inputs {fmt(c)}; CKA − kappa {fmt(gap)}; RA_self {fmt(r)}",
+               "CKA − kappa interval above 0 (both: 0 = chance, 1 = identical) and RA_self interval above 0.9", gap["lo"] > 0 and r["lo"] >= 0.9,
+               f"a CKA − kappa gap of {_detect(gap):.2f}; an RA_self shortfall below 0.9 of {_detect(r):.2f}", gap, r)
     m = T.get("masks")
     if m is not None and m.task.nunique() > 1 and m.lang.nunique() > 1:
-        df = pd.DataFrame({"task": m.task, "ckpt": m.ckpt, "lang": m.lang, "seed": m.seed, "mask": list(mask_stack(m))})
         try:
-            tl = task_vs_language(df, n_boot=n_boot, seed=seed)
-            e = {"value": tl["statistic"], "lo": tl["ci_low"], "hi": tl["ci_high"], "se": tl["se"], "n": len(df)}
-            rows.append({"claim": "2. Tasks shape masks more than languages",
-                         "found": f"mean kappa of same-task pairs in other languages (other checkpoints) minus same-language pairs of other tasks: {fmt(e, 3)}, "
-                                  f"one-sided p = {tl['p_value']:.3f} ({tl['same_task_pairs']} and {tl['same_lang_pairs']} pairs; heads resampled within layers)",
-                         "rule": "p < 0.05 against the null 'task matters no more than language' (calibrated in 04_masks)", "holds": bool(tl["p_value"] < 0.05),
-                         "detectable": f"a difference of {_detect(e):.3f} in kappa"})
+            tl = task_language(T, rs, seed)
+            decide("2. Tasks shape masks more than languages",
+                   f"mean kappa of same-task pairs in other languages (other checkpoints) minus same-language pairs of other tasks: {fmt(tl, 3)}, "
+                   f"one-sided p = {tl['p_value']:.3f} ({tl['same_task_pairs']} and {tl['same_lang_pairs']} pairs; checkpoints and heads resampled)",
+                   "p < 0.05 against the null 'task matters no more than language' (calibrated below)", tl["p_value"] < 0.05,
+                   f"a difference of {_detect(tl):.3f} in kappa", tl)
         except ValueError as err: untestable("2. Tasks shape masks more than languages", str(err))
     t = st[(st.grid == "tasks") & (st.variant == "none")] if st is not None else None
     diff = None
@@ -439,10 +522,9 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
         early = _stitch_est(rs, t[t.layer == first])
         diff = _paired(rs, st, t[t.layer == first].assign(layer=0), t[t.layer == last].assign(layer=0))
         if diff is not None:
-            rows.append({"claim": c3,
-                         "found": f"across-task RA_self at layer {first}: {fmt(early)}; at layer {last}: {fmt(_stitch_est(rs, t[t.layer == last]))}; early − late {fmt(diff)}",
-                         "rule": f"RA_self interval at layer {first} above 0.9 and early − late interval above 0", "holds": bool(early["lo"] >= 0.9 and diff["lo"] > 0),
-                         "detectable": f"an early − late difference of {_detect(diff):.2f}"})
+            decide(c3, f"across-task RA_self at layer {first}: {fmt(early)}; at layer {last}: {fmt(_stitch_est(rs, t[t.layer == last]))}; early − late {fmt(diff)}",
+                   f"RA_self interval at layer {first} above 0.9 and early − late interval above 0", early["lo"] >= 0.9 and diff["lo"] > 0,
+                   f"an early − late difference of {_detect(diff):.2f}", early, diff)
     if diff is None: untestable(c3, "no across-task stitches at two layers")
     w = None
     if st is not None and (st.variant == "shuffle_within_layer").any():
@@ -451,9 +533,8 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
                  if (st.variant == v).any()}
         w = parts["shuffle_within_layer"]
         if w is not None:
-            rows.append({"claim": c4,
-                         "found": "matched − control RA_self, over control pairs, layers and draws: " + "; ".join(f"{v.replace('_', ' ')} {fmt(e)}" for v, e in parts.items() if e),
-                         "rule": "matched − within-layer shuffle interval above 0", "holds": bool(w["lo"] > 0), "detectable": f"a difference of {_detect(w):.2f}"})
+            decide(c4, "matched − control RA_self, over control pairs, layers and draws: " + "; ".join(f"{v.replace('_', ' ')} {fmt(e)}" for v, e in parts.items() if e),
+                   "matched − within-layer shuffle interval above 0", w["lo"] > 0, f"a difference of {_detect(w):.2f}", w)
     if w is None: untestable(c4, "no control stitches with their matched stitches")
     out = pd.DataFrame(rows, columns=["claim", "found", "rule", "holds", "detectable"])
     out = out.iloc[np.argsort([r[:2] for r in out["claim"]], kind="stable")].reset_index(drop=True)  # in the claims' order
@@ -498,6 +579,45 @@ def findings(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> s
             + (f" Detectable with 80 % power: {r.detectable}." if r.verdict == "does not hold" else "") for r in cl.itertuples()]
     return "\n".join(out)
 
+# %% ../nbs/08_report.ipynb #dd1a5e4f
+def headlines(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.DataFrame:
+    "The study's headline quantities with their intervals: retention per task, kappa and same-input CKA per grid, RA_self per grid and layer."
+    T, _ = restrict(T, exclude_chance)
+    rs, est = Resampler(T, n_boot, seed), {}
+    if "validation" in T and len(T["validation"]):
+        est |= {f"retention, {t}": r["_est"] for (t, var), r in retention(T, rs).iterrows() if var == "subnetwork"}
+    if "mi" in T and len(T["mi"]): est |= {f"kappa, {g}": r["_kappa"] for g, r in mask_table(T, rs).iterrows()}
+    if "cka_reps" in T and len(T["cka_reps"]): est |= {f"CKA same inputs, {g}": r["_est"]["same_input"] for g, r in cka_table(T, rs).iterrows()}
+    if "stitching" in T and len(T["stitching"]):
+        s = stitch_frame(T)
+        base = s[(s.variant == "none") & (s.grid != "identity")]
+        est |= {f"RA_self, {_grid_name(g)}, layer {l}": _stitch_est(rs, d) for (g, l), d in base.groupby(["grid", "layer"], sort=False)}
+    return pd.DataFrame({k: {c: e[c] for c in ("value", "lo", "hi", "n", "units")} for k, e in est.items()}).T.infer_objects()
+
+def replication(A:dict, B:dict, n_boot:int=1000, exclude_chance:bool=True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Two runs side by side: each claim's verdicts (and whether they flip: holds in one, does not hold in the other); each headline's intervals and whether they overlap (NaN: undefined)."
+    ca, cb = (claims(T, n_boot, exclude_chance).set_index("claim") for T in (A, B))
+    cl = ca[["verdict", "found"]].join(cb[["verdict", "found"]], lsuffix=" A", rsuffix=" B", how="outer")
+    cl["flips"] = [{a, b} == {"holds", "does not hold"} for a, b in zip(cl["verdict A"], cl["verdict B"])]
+    ha, hb = (headlines(T, n_boot, exclude_chance) for T in (A, B))
+    hl = ha.join(hb, lsuffix=" A", rsuffix=" B", how="outer")
+    defined = hl[["lo A", "hi A", "lo B", "hi B"]].notna().all(axis=1)  # an interval resting on too few checkpoints may not exist
+    hl["overlap"] = np.where(defined, (hl["lo A"] <= hl["hi B"]) & (hl["lo B"] <= hl["hi A"]), np.nan)
+    return cl, hl
+
+# %% ../nbs/08_report.ipynb #ec43be2d
+def design(T:dict, cfg) -> pd.DataFrame:
+    "Per task: the checkpoints, pruning seeds and subnetworks above chance that the intervals rest on, and the test items per language."
+    m, v = T.get("masks"), T.get("validation")
+    rows = {}
+    for t in cfg.tasks:
+        mt = m[m.task == t] if m is not None else pd.DataFrame()
+        vt = v[v.task == t] if v is not None and "items" in v else pd.DataFrame()
+        rows[t] = {"checkpoints": len(cfg.checkpoints), "pruning seeds": len(cfg.seeds),
+                   "subnetworks above chance": f"{int(mt.above_chance.sum())} of {len(mt)}" if len(mt) else "",
+                   "test items per language": int(vt["items"].map(len).median()) if len(vt) else ""}
+    return pd.DataFrame(rows).T.rename_axis("task")
+
 # %% ../nbs/08_report.ipynb #f2317d76
 FIGURES = {"masks": fig_mask_grids, "super_survivors": fig_super_survivors, "validation": fig_validation, "retention": fig_retention, "transfer": fig_transfer,
            "cka": fig_cka, "stitching": fig_stitching, "mutual_information": fig_mi}
@@ -537,18 +657,26 @@ def write_report(out:str|Path, n_boot:int=1000, exclude_chance:bool=True) -> Pat
         plt.close(fig); made.append(name)
     man = json.loads((out/"manifest.json").read_text())
     cfg, code = store.cfg, man.get("code", {})
+    mach = man.get("machine", {})
     md = [f"# Study report: {cfg.model}", "",
-          f"Tasks {', '.join(cfg.tasks)}; languages {', '.join(cfg.langs)}; checkpoints (fine-tuning seeds) {', '.join(map(str, cfg.checkpoints))}; "
-          f"pruning seeds {', '.join(map(str, cfg.seeds))}. {man['units_done']} of {man['units_total']} units done. "
+          f"Tasks {', '.join(cfg.tasks)}; languages {', '.join(cfg.langs)}. {man['units_done']} of {man['units_total']} units done. "
           f"Config digest `{man.get('config_digest', cfg.digest())}`; subnet_nb {man['version']} (source `{code.get('source_sha256', '?')}`"
           f"{', git ' + code['git'] if code.get('git') else ''}), torch {man['torch']}.", "",
-          f"Intervals are {LEVEL:.0%} percentile intervals from {n_boot} bootstrap draws of the independent units -- checkpoints and pruning seeds "
-          "within each task, and test items where a score is involved -- never of pairs, which share subnetworks.", "",
+          f"Machine: {mach.get('cpu', 'not recorded')}, {mach.get('cores', '?')} cores ({mach.get('cpu_capability', '?')}), torch threads {mach.get('torch_threads', '?')}, "
+          f"BLAS {mach.get('blas', '?')}{', ' + mach['accelerator'] if mach.get('accelerator') else ''}. "
+          "Floating-point results differ between machines; conclusions should not.", "",
+          _md_table(design(T0, cfg)), "",
+          f"Intervals are {LEVEL:.0%} t intervals whose standard errors leave out one checkpoint at a time within each task (the independent units) "
+          "and add the test-item noise that checkpoints share -- never resampling pairs, which share subnetworks. They keep their coverage from "
+          f"{MIN_CHECKPOINTS} checkpoints per task on (simulated in the report's documentation); a claim resting on fewer is reported as not testable.", "",
           "## What the study finds", "", findings(T0, n_boot, exclude_chance), ""]
     if "finetune" in T0:
         ft = T0["finetune"].pivot_table(index=["task", "split"], columns="lang", values="score", sort=False).round(3)
         ft.index = [f"{t} ({s})" for t, s in ft.index]; ft.index.name = "fine-tuned models (mean over checkpoints)"
         md += ["## Fine-tuned models", "", _md_table(ft), ""]
+    if "validation" in T0 and len(T0["validation"]):
+        vc = vs_chance(T0, Resampler(T0, n_boot)).drop(columns="_est").astype(float).round(3)
+        md += ["## Fine-tuned models against chance (test items of the validation units; interval over checkpoints and items)", "", _md_table(vc), ""]
     if "masks" in T0:
         k = T0["masks"].groupby("task").agg(subnetworks=("kept_heads", "size"), above_chance=("above_chance", "sum"), kept_heads=("kept_heads", "mean"),
                                             stop_score=("final_score", "mean"), unmasked_stop_score=("unmasked_score", "mean")).round(3)

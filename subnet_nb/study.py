@@ -25,7 +25,7 @@ from .stitching import stitch, SubnetSpec, FRONT_VARIANTS, _remember
 __all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'HUB_ROWS', 'PRUNE_STEPS', 'TABLE_KEYS',
            'WORK', 'StudyConfig', 'get_config', 'model_config', 'model_layers', 'check_config', 'Unit', 'cid', 'sid',
            'grid_pairs', 'stitch_pairs', 'plan', 'plan_work', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan',
-           'format_plan', 'Store', 'Context', 'run_unit', 'write_tables', 'read_tables', 'code_version',
+           'format_plan', 'Store', 'Context', 'run_unit', 'write_tables', 'read_tables', 'code_version', 'machine',
            'write_manifest', 'Executor', 'run_units', 'stages', 'LocalExecutor', 'run_study', 'squeue_states',
            'SlurmExecutor', 'study_status', 'summary', 'tiny_model', 'tiny_config', 'rehearsal_config']
 
@@ -38,31 +38,30 @@ STITCH_CONTROLS = ("shuffle_within_layer", "shuffle_across_layers", "remove_all_
 class StudyConfig:
     "Everything that determines a study."
     model: str = "embedded"  # Hub name, local folder or "embedded"
-    tasks: tuple = ("emoji-topic", "emoji-sentiment")
+    tasks: tuple = ("emoji-topic", "emoji-animacy")
     langs: tuple = ("en", "de", "zh")
-    checkpoints: tuple = (0, 1)  # fine-tuning seeds: one checkpoint per task and seed
-    seeds: tuple = (0, 1)  # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split
+    checkpoints: tuple = (0, 1, 2, 3, 4)  # fine-tuning seeds: one checkpoint per task and seed (the report's verdicts need at least 3 per task)
+    seeds: tuple = (0, 1)  # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split, drawn anew for each checkpoint
     max_length: int = 32  # tokens per input, everywhere
-    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 160, "emoji-sentiment": 240}, balanced={"emoji-topic": False, "emoji-sentiment": True},
-                                                        n_eval=40, epochs={"emoji-topic": 2, "emoji-sentiment": 3}, lr={"emoji-topic": 3e-4, "emoji-sentiment": 1e-4},
+    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 300, "emoji-animacy": 160}, n_eval=40, epochs={"emoji-topic": 3, "emoji-animacy": 2}, lr=3e-4,
                                                         batch_size=32))  # `FinetuneConfig` fields (not seed); a value may be {task: value}
-    prune: dict = field(default_factory=lambda: dict(n=48, stop_n=92, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=96))  # `find_subnetwork` arguments (importance per example: the batch size changes the speed only)
+    prune: dict = field(default_factory=lambda: dict(n=32, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=96))  # `find_subnetwork` arguments (importance per example: the batch size changes the speed only)
     exclude_chance: bool = True  # leave subnetworks whose unmasked model is not above chance on their stop sample out of every comparison
     n_eval: int|None = 64  # test rows per language for validation and transfer (None: all)
     analyses: tuple = ("validation", "mi", "cka", "stitching")
     grids: tuple = GRIDS  # pair grids of the mask comparisons (Jaccard, kappa, MI)
-    cka_grids: tuple = ("seeds", "languages", "checkpoints", "tasks")  # pair grids of CKA
-    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=96, site="attn", pool="cls", kind="linear", debiased="auto",
+    cka_grids: tuple = ("seeds", "languages")  # pair grids of CKA (also "checkpoints", "tasks", "chaotic")
+    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=64, site="attn", pool="cls", kind="linear", debiased="auto",
                                                    n_perm=100, n_rep=100, same_input_lang=None))
     stitch_layers: tuple = (1, 9)
-    stitch_grids: tuple = ("seeds", "languages", "checkpoints", "tasks")  # and "chaotic"; the trained self-stitch of every end ("identity") is added: the denominator of RA_self
+    stitch_grids: tuple = ("seeds", "languages", "tasks")  # and "checkpoints", "chaotic"; the trained self-stitch of every end ("identity") is added: the denominator of RA_self
     stitch_langs: tuple = ("zh",)  # end languages of across-language stitches; the front is always langs[0]
-    stitch_controls: tuple = STITCH_CONTROLS  # on every pair of `stitch_control_grids`
+    stitch_controls: tuple = ("shuffle_within_layer",)  # of STITCH_CONTROLS, on every pair of `stitch_control_grids`
     stitch_control_grids: tuple = ("languages",)
     stitch_control_langs: tuple = ("zh",)  # end languages of the control pairs (a subset of stitch_langs)
-    stitch_control_draws: int = 2  # draws of each shuffled front mask
+    stitch_control_draws: int = 1  # draws of each shuffled front mask
     later_sender_gap: int = 3  # the later-sender control sends front layer l into the end after layer l - gap
-    stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
+    stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=1, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
     device: str = "cpu"
     def __post_init__(self):
         for k in ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "cka_grids", "stitch_layers", "stitch_grids", "stitch_langs",
@@ -81,21 +80,22 @@ class StudyConfig:
 # %% ../nbs/07_study.ipynb #0a64dc1d
 PRESETS = {
     "embedded": StudyConfig(),
-    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1), seeds=(0, 1, 2, 3, 4), max_length=128,
+    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1, 2, 3, 4), seeds=(0, 1, 2, 3, 4), max_length=128,
                          finetune=dict(n_train={"xnli": 20_000, "paws-x": 20_000, "marc": 20_000, "wikiann": None},  # WikiANN's train split: 14,000 rows
                                        epochs=3, lr=2e-5, batch_size=32, freeze_word_embeddings=False),
                          prune=dict(n=1000, stop_n=2000, threshold=0.9, criterion="relative", schedule="michel", batch_size=32), n_eval=None,  # 5 disjoint samples fit WikiANN's prune split (6,000)
                          analyses=ANALYSES,
-                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear", debiased="auto", n_perm=1000, n_rep=200),
+                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear", debiased="auto", n_perm=1000, n_rep=200), cka_grids=GRIDS[:4],
                          stitch_layers=tuple(range(12)), stitch_grids=GRIDS, stitch_langs=("de", "fr", "es", "zh"), stitch_control_grids=("languages",),
-                         stitch_control_langs=("de", "zh"), stitch_control_draws=3,
+                         stitch_control_langs=("de", "zh"), stitch_controls=STITCH_CONTROLS, stitch_control_draws=3,
                          stitch=dict(n_train=10_000, n_test=None, epochs=10, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0),
                          device="cuda"),
     "verses": StudyConfig(tasks=("verse-genre", "verse-xref", "verse-punct"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1), seeds=(0, 1), max_length=64,
                           finetune=dict(n_train=240, n_eval=32, epochs=3, lr=1e-4, batch_size=32,
                                         balanced=True),  # unweighted, the token task collapsed to "no mark" after every word in a trial (entity F1 0 in all five languages)
                           prune=dict(n=24, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=48),
-                          n_eval=48, cka=dict(task="verse-genre", n=96), stitch_layers=(1, 9), stitch_langs=("zh",), stitch_control_langs=("zh",),
+                          n_eval=48, cka=dict(task="verse-genre", n=96), cka_grids=GRIDS[:4], stitch_layers=(1, 9), stitch_langs=("zh",), stitch_control_langs=("zh",),
+                          stitch_grids=GRIDS[:4], stitch_controls=STITCH_CONTROLS, stitch_control_draws=2,
                           stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0)),
 }
 
@@ -171,7 +171,7 @@ def check_config(cfg:StudyConfig) -> StudyConfig:
                        ("stitch_controls", STITCH_CONTROLS), ("stitch_control_grids", GRIDS)):
         need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} {bad}; choose from {list(allowed)}")
     steps = (("finetune", _allowed(FinetuneConfig, ("model", "task", "langs", "max_length", "seed"))),
-             ("prune", _allowed(find_subnetwork, ("model", "tokenizer", "task", "lang", "seed", "max_length", "progress"))),
+             ("prune", _allowed(find_subnetwork, ("model", "tokenizer", "task", "lang", "seed", "block_seed", "max_length", "progress"))),
              ("stitch", _allowed(stitch, ("front", "end", "tokenizer", "task", "lang", "layer", "end_layer", "front_variant", "variant_seed", "max_length", "progress"))),
              ("cka", ["task", "split", "n", "site", "pool", "kind", "debiased", "n_perm", "n_rep", "same_input_lang"]))
     for k, allowed in steps:
@@ -243,16 +243,16 @@ def grid_pairs(cfg:StudyConfig, grid:str) -> list:
 # %% ../nbs/07_study.ipynb #e65b40f2
 def stitch_pairs(cfg:StudyConfig) -> list:
     "(grid, variant, draw, front, end) of every stitch of `cfg`, at each of `cfg.stitch_layers`: matched stitches, self-stitches and controls."
-    l0, c0, s0 = cfg.langs[0], cfg.checkpoints[0], cfg.seeds[0]
-    s1, c1 = (cfg.seeds[1] if len(cfg.seeds) > 1 else None), (cfg.checkpoints[1] if len(cfg.checkpoints) > 1 else None)
+    l0, s0, Ck = cfg.langs[0], cfg.seeds[0], cfg.checkpoints
+    s1 = cfg.seeds[1] if len(cfg.seeds) > 1 else None
     base = []
-    for t in cfg.tasks:
-        f, others = (t, c0, l0, s0), [u for u in cfg.tasks if u != t]
-        ends = {"seeds": [(t, c0, l0, s1)] if s1 is not None else [],
-                "languages": [(t, c0, l, s0) for l in cfg.stitch_langs if l != l0],
-                "checkpoints": [(t, c1, l0, s0)] if c1 is not None else [],
-                "tasks": [(u, c0, l0, s0) for u in others],
-                "chaotic": [(u, c0, cfg.stitch_langs[0], s1) for u in others] if s1 is not None and cfg.stitch_langs and cfg.stitch_langs[0] != l0 else []}
+    for t, (k, c) in itertools.product(cfg.tasks, enumerate(Ck)):  # one front per task and checkpoint: checkpoints are the units the intervals rest on
+        f, others, nxt = (t, c, l0, s0), [u for u in cfg.tasks if u != t], Ck[(k + 1) % len(Ck)]
+        ends = {"seeds": [(t, c, l0, s1)] if s1 is not None else [],
+                "languages": [(t, c, l, s0) for l in cfg.stitch_langs if l != l0],
+                "checkpoints": [(t, nxt, l0, s0)] if nxt != c and (len(Ck) > 2 or k == 0) else [],  # each checkpoint into the next (one pair for two)
+                "tasks": [(u, c, l0, s0) for u in others],
+                "chaotic": [(u, c, cfg.stitch_langs[0], s1) for u in others] if s1 is not None and cfg.stitch_langs and cfg.stitch_langs[0] != l0 else []}
         base += [(g, f, e) for g in cfg.stitch_grids if g != "identity" for e in ends[g]]
     out = [(g, "none", 0, f, e) for g, f, e in base]
     out += [("identity", "none", 0, e, e) for e in dict.fromkeys(e for _, _, e in base)]  # the denominator of RA_self (and the identity control)
@@ -576,7 +576,7 @@ def _do_finetune(ctx, u):
 def _do_subnetwork(ctx, u):
     cfg, s = ctx.cfg, u.kw["sub"]
     model, tok = ctx.model(s[:2])
-    sub = find_subnetwork(model, tok, s[0], s[2], seed=s[3], max_length=cfg.max_length, progress=False, **cfg.prune)
+    sub = find_subnetwork(model, tok, s[0], s[2], seed=s[3], block_seed=s[1], max_length=cfg.max_length, progress=False, **cfg.prune)  # seeds nested in checkpoints
     base = f"subnetworks/{sid(s)}"
     save_subnetwork(sub, ctx.store.path(base))
     m = sub.meta
@@ -739,13 +739,24 @@ def code_version() -> dict:
     except (OSError, subprocess.TimeoutExpired): commit = ""
     return {"version": subnet_nb.__version__, "source_sha256": h.hexdigest()[:12], "git": commit}
 
+def machine() -> dict:
+    "The machine a study ran on: CPU model, cores, torch and its threads, the BLAS torch uses, the accelerator if any (numbers differ between machines)."
+    import platform
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    blas = __import__("re").search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    return {"cpu": cpu, "cores": os.cpu_count(), "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(), "blas": blas.group(1) if blas else "unknown",
+            "accelerator": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "python": platform.python_version()}
+
 def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):
     "Rewrite manifest.json: config and its digest, code version, seeds, runs, unit checksums and timings, checksums of the `tables` just written."
     recs = {u.id: store.record(u.id) for u in units if store.valid(u)}
     tables = {k: {"sha256": _sha256(store.path(f"tables/{k}.parquet")), "rows": len(v)} for k, v in sorted(tables.items())}
     code = code_version()
     man = {"config": store.cfg.to_dict(), "config_digest": store.cfg.digest(), "version": code["version"], "code": code,
-           "checkpoints": list(store.cfg.checkpoints), "seeds": list(store.cfg.seeds), "torch": torch.__version__,
+           "checkpoints": list(store.cfg.checkpoints), "seeds": list(store.cfg.seeds), "torch": torch.__version__, "machine": machine(),
            "units_total": len(units), "units_done": len(recs), "runs": runs,
            "units": {k: {"outputs": r["outputs"], "seconds": r["seconds"], "finished": r["finished"]} for k, r in recs.items()}, "tables": tables}
     _write_json(store.path("manifest.json"), man)
@@ -947,14 +958,14 @@ def tiny_config(folder:str|Path, num_layers:int=2,
 
 def rehearsal_config(folder:str|Path, # where the tiny model is saved
                      num_layers:int=2, **overrides) -> StudyConfig:
-    "The `paper` preset's grid -- its four Hub tasks, languages, checkpoints, seeds, analyses and stitch grids -- on a tiny random XLM-R encoder, with sizes that fit `write_hub_mirror`'s data."
+    "The `paper` preset's grid -- its four Hub tasks, languages, seeds, analyses and stitch grids, two of its checkpoints -- on a tiny random XLM-R encoder, sized for `write_hub_mirror`'s data."
     from transformers import AutoTokenizer
     model = Path(folder)/"tiny-xlm-roberta"
     if not (model/"config.json").exists():
         with quiet_transformers(): tok = AutoTokenizer.from_pretrained(embedded_model_dir())  # XLM-R's SentencePiece vocabulary
         tiny_encoder("xlm-roberta", model, num_layers, 4, 8, tokenizer=tok)
     paper = PRESETS["paper"]
-    return get_config("paper", **{**dict(model=str(model), max_length=32, device="cpu", n_eval=None,
+    return get_config("paper", **{**dict(model=str(model), max_length=32, device="cpu", n_eval=None, checkpoints=paper.checkpoints[:2],  # more add units, not code paths
         finetune=dict(n_train={t: None for t in paper.tasks}, n_eval=None, epochs=1, lr=1e-3, batch_size=16),
         prune=dict(n=3, stop_n=None), cka=dict(n=None, n_perm=10, n_rep=10), stitch_layers=tuple(range(num_layers)),
         stitch=dict(n_train=16, n_test=None, epochs=1, batch_size=16)), **overrides})
