@@ -488,11 +488,13 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
     T, excluded = restrict(T, exclude_chance)
     rs, rows = Resampler(T, n_boot, seed), []
     why = f" ({len(excluded)} subnetworks left out as not above chance)" if excluded else ""
-    def untestable(claim, reason): rows.append({"claim": claim, "found": reason + why, "rule": "", "holds": None, "detectable": ""})
-    def decide(claim, found, rule, holds, detectable, *ests):  # a verdict only where every interval rests on enough checkpoints
+    def untestable(claim, reason): rows.append({"claim": claim, "found": reason + why, "rule": "", "holds": None, "detectable": "", "verdict": "not testable"})
+    def decide(claim, found, rule, holds, refuted, detectable, *ests):  # a verdict only where every interval rests on enough checkpoints
         k = _too_few(*ests)
         if k is not None: found = f"needs >= {MIN_CHECKPOINTS} checkpoints per task, has {k}: {found}"
-        rows.append({"claim": claim, "found": found, "rule": rule, "holds": None if k is not None else bool(holds), "detectable": detectable})
+        verdict = "not testable" if k is not None else "holds" if holds else "does not hold" if refuted else "inconclusive"
+        rows.append({"claim": claim, "found": found, "rule": rule, "holds": {"holds": True, "does not hold": False}.get(verdict), "detectable": detectable,
+                     "verdict": verdict})
     mi, st = T.get("mi"), (stitch_frame(T) if "stitching" in T and len(T["stitching"]) else None)
     c1, c3, c4 = ("1. Masks are unstable across seeds, representations and function are stable", "3. Early layers stitch across tasks, late layers are task-specific",
                   "4. Stitching is specific to the subnetwork: a same-size random front mask stitches worse")
@@ -503,7 +505,8 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
         k, c = rs.mean(d, SIDES["mi"], d["kappa"]), cka_est(T, rs, "seeds", "same_input")
         r, gap = _stitch_est(rs, st[(st.grid == "seeds") & (st.variant == "none")]), combine(lambda x, y: x - y, c, k)
         decide(c1, f"across seeds: mask agreement kappa {fmt(k)}; same-layer CKA on the same inputs {fmt(c)}; CKA − kappa {fmt(gap)}; RA_self {fmt(r)}",
-               "CKA − kappa interval above 0 (both: 0 = chance, 1 = identical) and RA_self interval above 0.9", gap["lo"] > 0 and r["lo"] >= 0.9,
+               "holds: CKA − kappa interval above 0 (both: 0 = chance, 1 = identical) and RA_self interval above 0.9; "
+               "does not hold: CKA − kappa interval below 0 or RA_self interval below 0.9", gap["lo"] > 0 and r["lo"] >= 0.9, gap["hi"] < 0 or r["hi"] < 0.9,
                f"a CKA − kappa gap of {_detect(gap):.2f}; an RA_self shortfall below 0.9 of {_detect(r):.2f}", gap, r)
     m = T.get("masks")
     if m is not None and m.task.nunique() > 1 and m.lang.nunique() > 1:
@@ -512,7 +515,8 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
             decide("2. Tasks shape masks more than languages",
                    f"mean kappa of same-task pairs in other languages (other checkpoints) minus same-language pairs of other tasks: {fmt(tl, 3)}, "
                    f"one-sided p = {tl['p_value']:.3f} ({tl['same_task_pairs']} and {tl['same_lang_pairs']} pairs; checkpoints and heads resampled)",
-                   "p < 0.05 against the null 'task matters no more than language' (calibrated below)", tl["p_value"] < 0.05,
+                   "holds: p < 0.05 against the null 'task matters no more than language' (calibrated below); does not hold: interval below 0",
+                   tl["p_value"] < 0.05, tl["hi"] < 0,
                    f"a difference of {_detect(tl):.3f} in kappa", tl)
         except ValueError as err: untestable("2. Tasks shape masks more than languages", str(err))
     t = st[(st.grid == "tasks") & (st.variant == "none")] if st is not None else None
@@ -523,7 +527,8 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
         diff = _paired(rs, st, t[t.layer == first].assign(layer=0), t[t.layer == last].assign(layer=0))
         if diff is not None:
             decide(c3, f"across-task RA_self at layer {first}: {fmt(early)}; at layer {last}: {fmt(_stitch_est(rs, t[t.layer == last]))}; early − late {fmt(diff)}",
-                   f"RA_self interval at layer {first} above 0.9 and early − late interval above 0", early["lo"] >= 0.9 and diff["lo"] > 0,
+                   f"holds: RA_self interval at layer {first} above 0.9 and early − late interval above 0; does not hold: either interval below",
+                   early["lo"] >= 0.9 and diff["lo"] > 0, early["hi"] < 0.9 or diff["hi"] < 0,
                    f"an early − late difference of {_detect(diff):.2f}", early, diff)
     if diff is None: untestable(c3, "no across-task stitches at two layers")
     w = None
@@ -534,11 +539,10 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
         w = parts["shuffle_within_layer"]
         if w is not None:
             decide(c4, "matched − control RA_self, over control pairs, layers and draws: " + "; ".join(f"{v.replace('_', ' ')} {fmt(e)}" for v, e in parts.items() if e),
-                   "matched − within-layer shuffle interval above 0", w["lo"] > 0, f"a difference of {_detect(w):.2f}", w)
+                   "holds: matched − within-layer shuffle interval above 0; does not hold: below 0", w["lo"] > 0, w["hi"] < 0, f"a difference of {_detect(w):.2f}", w)
     if w is None: untestable(c4, "no control stitches with their matched stitches")
-    out = pd.DataFrame(rows, columns=["claim", "found", "rule", "holds", "detectable"])
+    out = pd.DataFrame(rows, columns=["claim", "found", "rule", "holds", "detectable", "verdict"])
     out = out.iloc[np.argsort([r[:2] for r in out["claim"]], kind="stable")].reset_index(drop=True)  # in the claims' order
-    out["verdict"] = ["not testable" if h is None else "holds" if h else "does not hold" for h in out["holds"]]
     return out
 
 # %% ../nbs/08_report.ipynb #b0d8971f
@@ -576,7 +580,7 @@ def findings(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> s
                    f"{(s.grid == 'identity').sum()} self-stitches average RA {s[s.grid == 'identity'].ra.mean():.2f}; {np.mean(base.at_init):.0%} of stitches end at their least-squares score.")
     cl = claims(T0, n_boot, exclude_chance, seed)
     out += [f"- **{r.claim}** -- {r.verdict}. {r.found}." + (f" Rule: {r.rule}." if r.rule else "")
-            + (f" Detectable with 80 % power: {r.detectable}." if r.verdict == "does not hold" else "") for r in cl.itertuples()]
+            + (f" Detectable with 80 % power: {r.detectable}." if r.verdict in ("does not hold", "inconclusive") else "") for r in cl.itertuples()]
     return "\n".join(out)
 
 # %% ../nbs/08_report.ipynb #dd1a5e4f

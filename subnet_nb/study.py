@@ -756,7 +756,8 @@ def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):
     tables = {k: {"sha256": _sha256(store.path(f"tables/{k}.parquet")), "rows": len(v)} for k, v in sorted(tables.items())}
     code = code_version()
     man = {"config": store.cfg.to_dict(), "config_digest": store.cfg.digest(), "version": code["version"], "code": code,
-           "checkpoints": list(store.cfg.checkpoints), "seeds": list(store.cfg.seeds), "torch": torch.__version__, "machine": machine(),
+           "checkpoints": list(store.cfg.checkpoints), "seeds": list(store.cfg.seeds), "torch": torch.__version__,
+           "machine": next((r["machine"] for r in reversed(runs) if r.get("ran") and "machine" in r), machine()),  # where units last ran (a driver's, under Slurm)
            "units_total": len(units), "units_done": len(recs), "runs": runs,
            "units": {k: {"outputs": r["outputs"], "seconds": r["seconds"], "finished": r["finished"]} for k, r in recs.items()}, "tables": tables}
     _write_json(store.path("manifest.json"), man)
@@ -813,7 +814,7 @@ def run_study(cfg:StudyConfig|str="embedded", # a config or a preset name
     runs = json.loads(man_path.read_text())["runs"] if man_path.exists() else []
     counts = {k: sum(v == k for v in state.values()) for k in ("ran", "failed", "blocked")}
     runs.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0)), "seconds": round(time.time() - t0, 1),
-                 "executor": type(executor or LocalExecutor()).__name__, "skipped_done": len(units) - len(first), **counts})
+                 "executor": type(executor or LocalExecutor()).__name__, "skipped_done": len(units) - len(first), **counts, "machine": machine()})
     write_manifest(store, units, runs, tables)
     res = {"tables": tables, "state": state, "seconds": time.time() - t0}
     if progress: print(summary(out))
