@@ -149,6 +149,7 @@ def _pair_groups(df:pd.DataFrame):
     if not B.any(): raise ValueError("the task-vs-language test needs subnetworks of two tasks in the same language")
     return (i[A], j[A]), (i[B], j[B])
 
+# %% ../nbs/04_masks.ipynb #99fcd224
 def pair_kappas(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
                 n_boot:int=1000, seed:int=0) -> tuple[pd.DataFrame, np.ndarray]:
     "The pairs of the task-vs-language statistic (side 'task' or 'lang') with their subnetworks and kappa, and (n_boot, pairs) kappas with heads resampled within layers."

@@ -25,7 +25,7 @@ from .stitching import stitch, SubnetSpec, FRONT_VARIANTS, _remember
 __all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'HUB_ROWS', 'PRUNE_STEPS', 'TABLE_KEYS',
            'WORK', 'StudyConfig', 'get_config', 'model_config', 'model_layers', 'check_config', 'Unit', 'cid', 'sid',
            'grid_pairs', 'stitch_pairs', 'plan', 'plan_work', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan',
-           'format_plan', 'Store', 'Context', 'run_unit', 'write_tables', 'read_tables', 'code_version', 'machine',
+           'format_plan', 'Store', 'Context', 'run_unit', 'machine', 'write_tables', 'read_tables', 'code_version',
            'write_manifest', 'Executor', 'run_units', 'stages', 'LocalExecutor', 'run_study', 'squeue_states',
            'SlurmExecutor', 'study_status', 'summary', 'tiny_model', 'tiny_config', 'rehearsal_config']
 
@@ -702,6 +702,18 @@ def run_unit(ctx:Context, unit:Unit):
     outputs = WORK[unit.kind](ctx, unit)
     ctx.store.finish(unit, outputs, time.time() - t0)
 
+# %% ../nbs/07_study.ipynb #cef43f90
+def machine() -> dict:
+    "The machine a study ran on: CPU model, cores, torch and its threads, the BLAS torch uses, the accelerator if any (numbers differ between machines)."
+    import platform
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    blas = __import__("re").search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    return {"cpu": cpu, "cores": os.cpu_count(), "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(), "blas": blas.group(1) if blas else "unknown",
+            "accelerator": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "python": platform.python_version()}
+
 # %% ../nbs/07_study.ipynb #3222c349
 def write_tables(store:Store, units:list[Unit]) -> dict:
     "Assemble `tables/*.parquet` from the parts of the done units; return {table: DataFrame}."
@@ -738,17 +750,6 @@ def code_version() -> dict:
     try: commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired): commit = ""
     return {"version": subnet_nb.__version__, "source_sha256": h.hexdigest()[:12], "git": commit}
-
-def machine() -> dict:
-    "The machine a study ran on: CPU model, cores, torch and its threads, the BLAS torch uses, the accelerator if any (numbers differ between machines)."
-    import platform
-    cpu = platform.processor() or platform.machine()
-    try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
-    except (OSError, StopIteration): pass
-    blas = __import__("re").search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
-    return {"cpu": cpu, "cores": os.cpu_count(), "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(), "blas": blas.group(1) if blas else "unknown",
-            "accelerator": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "python": platform.python_version()}
 
 def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):
     "Rewrite manifest.json: config and its digest, code version, seeds, runs, unit checksums and timings, checksums of the `tables` just written."
