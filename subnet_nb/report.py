@@ -113,8 +113,9 @@ def _jackknife(v:np.ndarray, inc:np.ndarray, groups:list, strata:np.ndarray) -> 
         with np.errstate(invalid="ignore", divide="ignore"): J[:, rows] = len(rows)/len(v)*keep/keep.sum(1, keepdims=True)
         X.append(np.isin(np.arange(len(v)), rows).astype(float))
     if not np.isfinite(J).all(): return dict(jack=np.full(len(J), np.nan), excess=0.0)  # leaving out a checkpoint empties a group
-    coef, _, rank, _ = np.linalg.lstsq(np.array(X).T, v, rcond=None)
-    own = float(((v - np.array(X).T @ coef)**2).sum()/(len(v) - rank)) if len(v) > rank else 0.0
+    X = np.array(X).T
+    coef, _, rank, _ = np.linalg.lstsq(X, v, rcond=None)
+    own = float(((v - X @ coef)**2).sum()/(len(v) - rank)) if len(v) > rank else 0.0
     touched = inc.any(1)  # as in `_estimate`: a task's checkpoints that hold rows of this estimate
     trQ = sum((K - 1)/K*((J[s]**2).sum() - (J[s].sum(0)**2).sum()/K) for t in np.unique(strata) if (K := int((s := (strata == t) & touched).sum())) > 1)
     return dict(jack=J @ v, excess=own*max(trQ - 1/len(v), 0.0))  # the jackknife counts a row's own noise tr(Q) times; it is truly 1/N
@@ -234,14 +235,17 @@ def fig_tsne(out:str|Path, T:dict, seed:int=0) -> plt.Figure:
     return fig
 
 # %% ../nbs/08_report.ipynb #8e60d737
+def _score_reps(rs:Resampler, task:str, ids, parts) -> np.ndarray:
+    "(n_boot,) replicates of the score of per-item counts `parts` over resampled test items `ids` of `task`."
+    with np.errstate(invalid="ignore", divide="ignore"): return score_from_parts(task, rs.items(task, tuple(ids)) @ _stack(parts))
+
 def _ratio_reps(rs:Resampler, df:pd.DataFrame, task_col:str, num:str, den) -> np.ndarray|None:
     "(n_boot, rows) replicates of score(num parts)/score(den parts) over resampled test items; `den` a column or a list of part arrays."
     if num not in df or "items" not in df: return None
     out = np.full((rs.n_boot, len(df)), np.nan)
     dens = list(df[den]) if isinstance(den, str) else den
     for k, (t, ids, a, b) in enumerate(zip(df[task_col], df["items"], df[num], dens)):
-        C = rs.items(t, tuple(ids))
-        with np.errstate(invalid="ignore", divide="ignore"): out[:, k] = score_from_parts(t, C @ _stack(a)) / score_from_parts(t, C @ _stack(b))
+        with np.errstate(invalid="ignore", divide="ignore"): out[:, k] = _score_reps(rs, t, ids, a)/_score_reps(rs, t, ids, b)
     return out
 
 def retention(T:dict, rs:Resampler) -> pd.DataFrame:
@@ -304,8 +308,7 @@ def vs_chance(T:dict, rs:Resampler) -> pd.DataFrame:
     u = v[v.variant == "unmasked"].drop_duplicates(["task", "ckpt", "lang"]).reset_index(drop=True)  # one row per checkpoint and language
     rows = {}
     for (t, l), d in u.groupby(["task", "lang"], sort=False):
-        reps = (np.stack([score_from_parts(t, rs.items(t, tuple(ids)) @ _stack(p)) for ids, p in zip(d["items"], d["parts"])], 1) - d["chance"].to_numpy()
-                if "parts" in d else None)
+        reps = np.stack([_score_reps(rs, t, ids, p) for ids, p in zip(d["items"], d["parts"])], 1) - d["chance"].to_numpy() if "parts" in d else None
         e = rs.mean(d, ("",), d["score"] - d["chance"], reps)
         rows[(t, l)] = {"checkpoints": len(d), "score": d.score.mean(), "chance": d.chance.mean(), "margin": e["value"], "low": e["lo"], "high": e["hi"],
                         "smallest margin": float((d.score - d.chance).min()), "_est": e}

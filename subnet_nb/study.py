@@ -758,7 +758,7 @@ def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):
     code = code_version()
     man = {"config": store.cfg.to_dict(), "config_digest": store.cfg.digest(), "version": code["version"], "code": code,
            "checkpoints": list(store.cfg.checkpoints), "seeds": list(store.cfg.seeds), "torch": torch.__version__,
-           "machine": next((r["machine"] for r in reversed(runs) if r.get("ran") and "machine" in r), machine()),  # where units last ran (a driver's, under Slurm)
+           "machine": next((r["machine"] for r in reversed(runs) if r.get("ran") and "machine" in r), None) or machine(),  # where units last ran (the driver's, under Slurm)
            "units_total": len(units), "units_done": len(recs), "runs": runs,
            "units": {k: {"outputs": r["outputs"], "seconds": r["seconds"], "finished": r["finished"]} for k, r in recs.items()}, "tables": tables}
     _write_json(store.path("manifest.json"), man)
