@@ -11,7 +11,7 @@ import torch
 __all__ = ['linear_cka', 'rbf_cka', 'resolve_debiased', 'cka_matrix', 'StreamingCKA', 'cka_null', 'cka_perm_test',
            'cka_half_samples']
 
-# %% ../nbs/05_cka.ipynb #c3b42add
+# %% ../nbs/05_cka.ipynb #40513bcc
 def _as64(x, name:str, keep32:bool=False) -> torch.Tensor:
     "`x` as a float64 tensor (float32 kept as is if `keep32`), refusing NaN and inf."
     t = x.detach() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
@@ -19,6 +19,7 @@ def _as64(x, name:str, keep32:bool=False) -> torch.Tensor:
     if not torch.isfinite(t).all(): raise ValueError(f"{name} contains NaN or inf values")
     return t
 
+# %% ../nbs/05_cka.ipynb #bc0996af
 def _check_pair(x, y, debiased:bool, ndim:int=2, keep32:bool=False):
     x, y = _as64(x, "x", keep32), _as64(y, "y", keep32)
     if x.ndim != ndim or y.ndim != ndim:
@@ -29,21 +30,24 @@ def _check_pair(x, y, debiased:bool, ndim:int=2, keep32:bool=False):
     if n < (4 if debiased else 2): raise ValueError(f"{'debiased ' if debiased else ''}CKA needs at least {4 if debiased else 2} rows, got {n}")
     return x, y
 
+# %% ../nbs/05_cka.ipynb #91ac5811
 def _ratio(xy, xx, yy, what="x or y"):
     if (xx <= 0).any() or (yy <= 0).any():
         raise ValueError(f"{what} has no variance across rows (e.g. constant features), or too few rows for the debiased estimate: CKA is undefined")
     return xy/torch.sqrt(xx*yy)
 
-# %% ../nbs/05_cka.ipynb #52f72d2b
+# %% ../nbs/05_cka.ipynb #18d39cbc
 def _song_u(trKL, oneK1, oneL1, oneKL1, n):
     "Song et al.'s unbiased HSIC from tr(K~L~), 1'K~1, 1'L~1 and 1'K~L~1 (K~: zero diagonal); the n(n-3) factor cancels in CKA."
     return trKL + oneK1*oneL1/((n - 1)*(n - 2)) - 2/(n - 2)*oneKL1
 
+# %% ../nbs/05_cka.ipynb #c5460825
 def _hsic_u_terms(xty, sx, sy, ax, ay, Kx1, Ly1, n):
     "Song et al.'s unbiased HSIC from feature-space terms."
     return _song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1),
                    ((Kx1 - ax)*(Ly1 - ay)).sum(-1), n)
 
+# %% ../nbs/05_cka.ipynb #0f7ed110
 def _hsic_linear(x, y, debiased):
     "HSIC (up to a constant factor) of centred x, y with linear kernels."
     xty = (y.T @ x).pow(2).sum()
@@ -53,6 +57,7 @@ def _hsic_linear(x, y, debiased):
     sx, sy = x.sum(0), y.sum(0)
     return _hsic_u_terms(xty, sx, sy, ax, ay, x @ sx, y @ sy, n)
 
+# %% ../nbs/05_cka.ipynb #dd3b9535
 def linear_cka(x, # (n, d1) representation of n items, numpy or torch
                y, # (n, d2) representation of the same n items
                debiased:bool=False, # use the unbiased HSIC estimator (Song et al. 2012)
@@ -62,28 +67,32 @@ def linear_cka(x, # (n, d1) representation of n items, numpy or torch
     x, y = x - x.mean(0), y - y.mean(0)
     return float(_ratio(_hsic_linear(x, y, debiased), _hsic_linear(x, x, debiased), _hsic_linear(y, y, debiased)))
 
-# %% ../nbs/05_cka.ipynb #f767df07
+# %% ../nbs/05_cka.ipynb #c16de40a
 def _gram_rbf(x, sigma):
     sq = torch.cdist(x, x).pow(2)
     med = float(np.median(sq.numpy()))  # numpy's median (mean of the two middle values), as in the reference
     if med <= 0: raise ValueError("all rows are identical: the RBF bandwidth (median distance) is 0 and CKA is undefined")
     return torch.exp(-sq/(2*sigma**2*med))
 
+# %% ../nbs/05_cka.ipynb #7c27d913
 def _gram_terms(K, debiased):
     "What HSIC needs from one Gram matrix: HKH (biased), or K with a zero diagonal and its row sums (debiased)."
     if not debiased: return (K - K.mean(-1, keepdim=True) - K.mean(-2, keepdim=True) + K.mean((-2, -1), keepdim=True),)
     Kt = K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1))
     return Kt, Kt.sum(-1)
 
+# %% ../nbs/05_cka.ipynb #0d376c44
 def _hsic_terms(k, l, debiased):
     "HSIC (up to a constant factor) from the `_gram_terms` of K and of L."
     if not debiased: return (k[0]*l[0]).sum((-2, -1))  # tr(HKH HLH) = <HKH, L>, with HLH as good as L
     return _song_u((k[0]*l[0]).sum((-2, -1)), k[1].sum(-1), l[1].sum(-1), (k[1]*l[1]).sum(-1), k[0].shape[-1])
 
+# %% ../nbs/05_cka.ipynb #a3b9ad7f
 def _hsic_gram(K, L, debiased):
     "HSIC (up to a constant factor) of Gram matrices: biased via HKH, or Song et al.'s U-statistic."
     return _hsic_terms(_gram_terms(K, debiased), _gram_terms(L, debiased), debiased)
 
+# %% ../nbs/05_cka.ipynb #5a29d83f
 def rbf_cka(x, y, sigma:float=0.5, # bandwidth as a fraction of the median distance
             debiased:bool=False) -> float:
     "RBF-kernel CKA between the rows of `x` and `y` (paired inputs)."
@@ -92,7 +101,7 @@ def rbf_cka(x, y, sigma:float=0.5, # bandwidth as a fraction of the median dista
     K, L = _gram_rbf(x, sigma), _gram_rbf(y, sigma)
     return float(_ratio(_hsic_gram(K, L, debiased), _hsic_gram(K, K, debiased), _hsic_gram(L, L, debiased)))
 
-# %% ../nbs/05_cka.ipynb #ebfa4b35
+# %% ../nbs/05_cka.ipynb #2aad80a7
 def _linear_terms(a, debiased):
     "Per-layer quantities of centred stacked activations a (L, n, d) for the debiased estimator."
     ax = a.pow(2).sum(-1)  # (L, n) squared row norms
@@ -100,6 +109,7 @@ def _linear_terms(a, debiased):
     Kx1 = torch.einsum("lnd,ld->ln", a, s)
     return ax, s, Kx1
 
+# %% ../nbs/05_cka.ipynb #b96b3566
 def _cross_sq(a, b, dtype=torch.float64):
     "||Y_m^T X_l||_F^2 for every layer pair of centred stacks a (La, n, d1), b (Lb, n, d2); products in `dtype`, sums in float64."
     La, n, d1 = a.shape; Lb, _, d2 = b.shape
@@ -110,17 +120,20 @@ def _cross_sq(a, b, dtype=torch.float64):
     Ka, Kb = a @ a.transpose(1, 2), b @ b.transpose(1, 2)  # (L, n, n) Gram matrices, once per layer
     return Ka.reshape(La, -1).double() @ Kb.reshape(Lb, -1).double().T
 
+# %% ../nbs/05_cka.ipynb #a8f5a908
 def _self_sq(a):
     "||X_l^T X_l||_F^2 for each layer of a centred stack (L, n, d), in a's precision with float64 sums."
     G = a.transpose(1, 2) @ a if a.shape[2] <= a.shape[1] else a @ a.transpose(1, 2)
     return G.pow(2).sum((1, 2), dtype=torch.float64)
 
+# %% ../nbs/05_cka.ipynb #adb345c0
 def resolve_debiased(debiased:bool|str, n:int, d:int) -> bool:
     "`debiased`, with \"auto\" meaning: debiased when there are fewer items `n` than features `d` (where the biased estimator is inflated)."
     if debiased == "auto": return n < d
     if not isinstance(debiased, bool): raise ValueError(f"debiased must be True, False or 'auto', got {debiased!r}")
     return debiased
 
+# %% ../nbs/05_cka.ipynb #d60ac439
 def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
                b, # (Lb, n, d2) activations of the other, on the same n items
                kind:str="linear", # "linear" or "rbf"

@@ -15,11 +15,11 @@ __all__ = ['PRESET_NAMES', 'cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'c
 # %% ../nbs/09_cli.ipynb #505eb051
 def cmd_embedded(args) -> int:
     "Build (or verify) the cached embedded model and print where it is."
-    from subnet_nb.models import embedded_model_dir
+    from subnet_nb.embedded import embedded_model_dir
     print(embedded_model_dir(Path(args.cache) if args.cache else None, verbose=True))
     return 0
 
-# %% ../nbs/09_cli.ipynb #67acf02f
+# %% ../nbs/09_cli.ipynb #adef19a7
 def _executor(args):
     "The executor chosen on the command line."
     from subnet_nb.study import LocalExecutor, SlurmExecutor
@@ -31,9 +31,11 @@ def _executor(args):
     return SlurmExecutor(partition=args.partition, gpus_per_node=args.gpus, cpus_per_task=args.cpus, mem_gb=args.mem_gb,
                          timeout_min=args.time_min, units_per_job=args.units_per_job, sbatch=sbatch)
 
+# %% ../nbs/09_cli.ipynb #f17e8500
 def cmd_study_run(args) -> int:
     "Run or resume a study; exit status 0 if every unit is done, 1 if some failed, 2 for a bad config or options."
-    from subnet_nb.study import get_config, check_config, run_study
+    from subnet_nb.config import get_config, check_config
+    from subnet_nb.study import run_study
     try:
         if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
         cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
@@ -43,9 +45,11 @@ def cmd_study_run(args) -> int:
     res = run_study(cfg, args.out, executor=executor, progress=not args.quiet)
     return 1 if any(v not in ("ran", "done") for v in res["state"].values()) else 0
 
+# %% ../nbs/09_cli.ipynb #7b52e10d
 def cmd_study_plan(args) -> int:
     "Print what a study will run and cost: units, examples and tokens per kind, disk, and the estimated wall time on this device (or at --tflops)."
-    from subnet_nb.study import get_config, check_config, study_plan, format_plan
+    from subnet_nb.config import get_config, check_config
+    from subnet_nb.plan import study_plan, format_plan
     try:
         cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
         w, disk = study_plan(cfg, timing=not args.no_timing, tflops=args.tflops)
@@ -54,6 +58,7 @@ def cmd_study_plan(args) -> int:
     print(format_plan(cfg, w, disk, args.tflops))
     return 0
 
+# %% ../nbs/09_cli.ipynb #942afd78
 def cmd_study_status(args) -> int:
     "Print the units of the study in `--out` by kind and state, and any failures."
     from subnet_nb.study import study_status
@@ -69,6 +74,7 @@ def cmd_study_status(args) -> int:
     if args.all: print(st.to_string(index=False))
     return 0
 
+# %% ../nbs/09_cli.ipynb #7d709be0
 def cmd_study_report(args) -> int:
     "Write the report of the study in `--out` to `--out/report` and print its path."
     from subnet_nb.study import study_status
@@ -83,7 +89,7 @@ def cmd_study_report(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #92589d63
-PRESET_NAMES = ["embedded", "verses", "paper"]  # `subnet_nb.study.PRESETS` (not imported here: the parser answers `--help` without loading torch)
+PRESET_NAMES = ["embedded", "verses", "paper"]  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
 
 # %% ../nbs/09_cli.ipynb #edc50cb1
 def build_parser() -> argparse.ArgumentParser:

@@ -14,18 +14,22 @@ import pandas as pd
 import torch
 from datasets import Dataset
 
+from .files import stable_key
+
 # %% auto #0
 __all__ = ['SPLITS', 'PRUNE_SPLIT', 'DEFAULT_LANGS', 'TASKS', 'METRICS', 'EMOJI_LANGS', 'TOPIC_LABELS', 'SENTIMENT_LABELS',
            'SENTIMENT_MIN_OCCURRENCES', 'ANIMACY_LABELS', 'ANIMATE', 'SPLIT_FRACTIONS', 'HUB_SPLIT', 'WIKIANN_LABELS',
-           'HUB_DATA_ENV', 'PRUNE_FRACTION', 'Task', 'register_task', 'accuracy', 'macro_f1', 'entity_f1',
+           'HUB_TASKS', 'HUB_DATA_ENV', 'PRUNE_FRACTION', 'Task', 'register_task', 'accuracy', 'macro_f1', 'entity_f1',
            'compute_metrics', 'extend_predictions', 'emoji_table', 'split_by_item', 'emoji_items', 'emoji_pairs',
            'quiet_datasets', 'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc', 'normalise_wikiann',
-           'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task', 'write_hub_mirror', 'score_parts',
-           'score_from_parts', 'chance_null', 'above_chance', 'tokenize_task', 'collator', 'make_loader', 'task_table']
+           'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task', 'tokenize_task', 'collator', 'make_loader',
+           'task_table']
 
-# %% ../nbs/01_data.ipynb #4a1f4e80
+# %% ../nbs/01_data.ipynb #acd42f3a
 SPLITS = ("train", "dev", "test")  # the data's splits
+
 PRUNE_SPLIT = "prune"  # a fixed share of the training split, held out from fine-tuning for pruning (see `load_task`)
+
 DEFAULT_LANGS = ("en", "de", "fr", "es", "zh")
 
 @dataclass
@@ -45,6 +49,7 @@ class Task:
     @property
     def num_labels(self) -> int: return len(self.labels)
 
+# %% ../nbs/01_data.ipynb #fe309a2d
 TASKS: dict[str, Task] = {}
 
 def register_task(task:Task) -> Task:
@@ -54,17 +59,19 @@ def register_task(task:Task) -> Task:
     TASKS[task.name] = task
     return task
 
-# %% ../nbs/01_data.ipynb #5ee32c97
+# %% ../nbs/01_data.ipynb #a2abda58
 def _flat(preds, labels):
     p, y = np.asarray(preds).reshape(-1), np.asarray(labels).reshape(-1)
     keep = y != -100
     return p[keep], y[keep]
 
+# %% ../nbs/01_data.ipynb #4a68d063
 def accuracy(preds, labels) -> float:
     "Share of correct predictions (positions labelled -100 ignored)."
     p, y = _flat(preds, labels)
     return float((p == y).mean()) if len(y) else float("nan")
 
+# %% ../nbs/01_data.ipynb #ce4e623c
 def macro_f1(preds, labels, num_labels:int|None=None) -> float:
     "Unweighted mean of per-class F1 (classes absent from both predictions and labels count as 0 only if `num_labels` says so)."
     p, y = _flat(preds, labels)
@@ -74,6 +81,7 @@ def macro_f1(preds, labels, num_labels:int|None=None) -> float:
     tp, fp, fn = (P & Y).sum(0), (P & ~Y).sum(0), (~P & Y).sum(0)
     return float(np.where(2*tp + fp + fn > 0, 2*tp/np.maximum(2*tp + fp + fn, 1), 0.0).mean())
 
+# %% ../nbs/01_data.ipynb #bba9c6cf
 def entity_f1(preds, labels, label_names:list) -> float:
     "Entity-level F1 (seqeval, IOB2) of per-token predictions; -100 positions are skipped."
     from seqeval.metrics import f1_score
@@ -110,16 +118,20 @@ def extend_predictions(preds:list, golds:list, # lists to extend in place
     if p.ndim == 1: preds += p.tolist(); golds += y.tolist()
     else: preds += list(p.numpy()); golds += list(y.numpy())
 
-# %% ../nbs/01_data.ipynb #dca0eab2
+# %% ../nbs/01_data.ipynb #73a45361
 EMOJI_LANGS = ("en", "es", "ja", "ko", "pt", "it", "fr", "de", "fa", "id", "zh", "ru", "tr", "ar")
-TOPIC_LABELS = ["Activities", "Animals & Nature", "Food & Drink", "Objects", "People & Body", "Smileys & Emotion", "Symbols", "Travel & Places"]
-SENTIMENT_LABELS = ["negative", "neutral", "positive"]
-SENTIMENT_MIN_OCCURRENCES = 5
-ANIMACY_LABELS = ["inanimate", "animate"]
-ANIMATE = ("animal-", "person", "family", "body-parts", "hand", "face-", "cat-face", "monkey-face")  # subcategories (prefixes) of living beings and their parts
-SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 
-def _stable_key(s:str, salt:str="subnet_nb") -> str: return hashlib.sha256(f"{salt}:{s}".encode()).hexdigest()
+TOPIC_LABELS = ["Activities", "Animals & Nature", "Food & Drink", "Objects", "People & Body", "Smileys & Emotion", "Symbols", "Travel & Places"]
+
+SENTIMENT_LABELS = ["negative", "neutral", "positive"]
+
+SENTIMENT_MIN_OCCURRENCES = 5
+
+ANIMACY_LABELS = ["inanimate", "animate"]
+
+ANIMATE = ("animal-", "person", "family", "body-parts", "hand", "face-", "cat-face", "monkey-face")  # subcategories (prefixes) of living beings and their parts
+
+SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 
 @functools.lru_cache(maxsize=None)
 def emoji_table() -> pd.DataFrame:
@@ -142,18 +154,19 @@ def emoji_table() -> pd.DataFrame:
     df = df.merge(senti[["key", "Occurrences", "Negative", "Neutral", "Positive"]], on="key", how="left").drop(columns="key")
     return df.sort_values("id").reset_index(drop=True)
 
+# %% ../nbs/01_data.ipynb #645251aa
 def split_by_item(ids, labels, fractions=SPLIT_FRACTIONS, salt:str="subnet_nb") -> np.ndarray:
     "Deterministic train/dev/test assignment of items, stratified by label, from a hash of each item id."
     ids, labels = np.asarray(ids), np.asarray(labels)
     out = np.empty(len(ids), dtype=object)
     for lab in np.unique(labels):
         idx = np.flatnonzero(labels == lab)
-        idx = idx[np.argsort([_stable_key(i, salt) for i in ids[idx]])]
+        idx = idx[np.argsort([stable_key(i, salt) for i in ids[idx]])]
         n_tr, n_dev = int(round(fractions[0]*len(idx))), int(round(fractions[1]*len(idx)))
         out[idx[:n_tr]], out[idx[n_tr:n_tr + n_dev]], out[idx[n_tr + n_dev:]] = "train", "dev", "test"
     return out
 
-# %% ../nbs/01_data.ipynb #de3d57d9
+# %% ../nbs/01_data.ipynb #337a4e26
 @functools.lru_cache(maxsize=None)
 def emoji_items(task_name:str) -> pd.DataFrame:
     "The items of an embedded task with labels and split, one row per emoji (language-independent)."
@@ -170,12 +183,13 @@ def emoji_items(task_name:str) -> pd.DataFrame:
     df["split"] = split_by_item(df["id"], df["label"])
     return df.reset_index(drop=True)
 
+# %% ../nbs/01_data.ipynb #c15e6ef2
 def _build_emoji_single(task:Task, lang:str, split:str) -> Dataset:
     df = emoji_items(task.name)
     df = df[df["split"] == split]
     return Dataset.from_dict({"id": df["id"].tolist(), "text": df[f"name_{lang}"].tolist(), "label": df["label"].astype(int).tolist()})
 
-# %% ../nbs/01_data.ipynb #667b9687
+# %% ../nbs/01_data.ipynb #c4928f03
 @functools.lru_cache(maxsize=None)
 def emoji_pairs() -> pd.DataFrame:
     "Balanced same-category pairs of emoji-topic items, within each split (language-independent)."
@@ -193,6 +207,7 @@ def emoji_pairs() -> pd.DataFrame:
                          **{f"a_{l}": s.at[a, f"name_{l}"] for l in EMOJI_LANGS}, **{f"b_{l}": s.at[b, f"name_{l}"] for l in EMOJI_LANGS}})
     return pd.DataFrame(rows)
 
+# %% ../nbs/01_data.ipynb #431fc172
 def _build_emoji_pair(task:Task, lang:str, split:str) -> Dataset:
     df = emoji_pairs()
     df = df[df["split"] == split]
@@ -209,8 +224,9 @@ register_task(Task("emoji-animacy", "text", ANIMACY_LABELS, "accuracy", EMOJI_LA
 register_task(Task("emoji-pair", "pair", ["different", "same"], "accuracy", EMOJI_LANGS, "embedded", _build_emoji_pair,
                    notes="two emoji names -> same Unicode category? (balanced)"));
 
-# %% ../nbs/01_data.ipynb #526fbd3f
+# %% ../nbs/01_data.ipynb #aaf37eb1
 HUB_SPLIT = {"train": "train", "dev": "validation", "test": "test"}
+
 WIKIANN_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
 
 @__import__("contextlib").contextmanager
@@ -223,37 +239,44 @@ def quiet_datasets():
     finally:
         if was: datasets.enable_progress_bars()
 
+# %% ../nbs/01_data.ipynb #1cdb3bc1
 def quiet_map(ds:Dataset, fn, **kwargs) -> Dataset:
     "`ds.map(fn, **kwargs)` without the progress bar."
     with quiet_datasets(): return ds.map(fn, **kwargs)
 
+# %% ../nbs/01_data.ipynb #b9a1e6a5
 def _row_ids(ds:Dataset, prefix:str="") -> Dataset:
     "`ds` with an `id` column: `prefix` + the row number (items of parallel splits share their row number across languages)."
     return ds.add_column("id", [f"{prefix}{i}" for i in range(len(ds))])
 
+# %% ../nbs/01_data.ipynb #97609118
 def normalise_xnli(ds:Dataset, lang:str="") -> Dataset:
     "XNLI rows (premise, hypothesis, label) -> id (row number: dev/test rows are translations of the same items), text, text_pair, label."
     ds = ds.rename_columns({"premise": "text", "hypothesis": "text_pair"})
     return _row_ids(ds).select_columns(["id", "text", "text_pair", "label"])
 
+# %% ../nbs/01_data.ipynb #6a58f7eb
 def normalise_pawsx(ds:Dataset, lang:str="") -> Dataset:
     "PAWS-X rows (id, sentence1, sentence2, label) -> id (its own, shared by the translations of an item), text, text_pair, label."
     ds = ds.rename_columns({"sentence1": "text", "sentence2": "text_pair"})
     ids = [str(i) for i in ds["id"]]
     return ds.remove_columns("id").add_column("id", ids).select_columns(["id", "text", "text_pair", "label"])
 
+# %% ../nbs/01_data.ipynb #6a45f6c9
 def normalise_marc(ds:Dataset, lang:str="") -> Dataset:
     "MARC rows (text, label = stars - 1) -> id (per language: reviews differ), text, and the original study's binary label (1-3 stars -> 0, 4-5 -> 1)."
     ds = quiet_map(ds, lambda b: {"label": [int(l >= 3) for l in b["label"]]}, batched=True)
     return _row_ids(ds.remove_columns([c for c in ("id",) if c in ds.column_names]), f"{lang}-").select_columns(["id", "text", "label"])
 
+# %% ../nbs/01_data.ipynb #735449f7
 def normalise_wikiann(ds:Dataset, lang:str="") -> Dataset:
     "WikiANN rows (tokens, ner_tags, ...) -> id (per language: sentences differ), tokens, labels (IOB2 ids)."
     return _row_ids(ds.rename_column("ner_tags", "labels"), f"{lang}-").select_columns(["id", "tokens", "labels"])
 
-# %% ../nbs/01_data.ipynb #5d60b818
-_HUB = {"xnli": ("facebook/xnli", normalise_xnli), "paws-x": ("google-research-datasets/paws-x", normalise_pawsx),
-        "marc": ("mteb/AmazonReviewsClassification", normalise_marc), "wikiann": ("unimelb-nlp/wikiann", normalise_wikiann)}
+# %% ../nbs/01_data.ipynb #816f7f2d
+HUB_TASKS = {  # task: (Hub repository, the normaliser of its rows)
+    "xnli": ("facebook/xnli", normalise_xnli), "paws-x": ("google-research-datasets/paws-x", normalise_pawsx),
+    "marc": ("mteb/AmazonReviewsClassification", normalise_marc), "wikiann": ("unimelb-nlp/wikiann", normalise_wikiann)}
 
 HUB_DATA_ENV = "SUBNET_NB_HUB_DATA"  # a folder laid out like the Hub (<owner>/<name>/ per dataset repository), read instead of the Hub
 
@@ -267,9 +290,10 @@ def hub_source(repo:str) -> str:
                                 f"or unset {HUB_DATA_ENV} to read the Hugging Face Hub")
     return str(path)
 
+# %% ../nbs/01_data.ipynb #7ed03c01
 def _build_hub(task:Task, lang:str, split:str) -> Dataset:
     import datasets
-    repo, normalise = _HUB[task.name]
+    repo, normalise = HUB_TASKS[task.name]
     source = hub_source(repo)
     try:
         cache = {} if source == repo else {"cache_dir": str(Path(source).parent.parent/".datasets-cache")}  # a mirror's own cache: datasets keys a local folder's cache by its file names, so another mirror would read this one's rows
@@ -285,9 +309,12 @@ def _build_hub(task:Task, lang:str, split:str) -> Dataset:
 
 register_task(Task("xnli", "pair", ["entailment", "neutral", "contradiction"], "accuracy",
                    ("en", "fr", "es", "de", "el", "bg", "ru", "tr", "ar", "vi", "th", "zh", "hi", "sw", "ur"), "hub", _build_hub))
+
 register_task(Task("paws-x", "pair", ["not_paraphrase", "paraphrase"], "accuracy", ("en", "de", "es", "fr", "ja", "ko", "zh"), "hub", _build_hub))
+
 register_task(Task("marc", "text", ["negative", "positive"], "accuracy", ("en", "de", "es", "fr", "ja", "zh"), "hub", _build_hub,
                    notes="stars 1-3 -> negative, 4-5 -> positive; reviews differ between languages", parallel=False))
+
 register_task(Task("wikiann", "tokens", WIKIANN_LABELS, "entity_f1",
                    ("en", "de", "fr", "es", "zh", "ar", "hi", "ja", "ko", "ru", "tr", "it", "pt", "nl", "pl", "sv", "fi", "el", "bg", "vi"), "hub", _build_hub,
                    notes="sentences differ between languages", parallel=False));
@@ -302,7 +329,7 @@ def check_lang(task:Task, lang:str):
     "Raise a clear error if `task` does not exist in `lang`."
     if lang not in task.languages: raise ValueError(f"task {task.name!r} has no language {lang!r}; valid languages: {', '.join(task.languages)}")
 
-# %% ../nbs/01_data.ipynb #1030beb2
+# %% ../nbs/01_data.ipynb #dec5a7d2
 PRUNE_FRACTION = 0.3  # share of the training split held out for pruning
 
 def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.ndarray:
@@ -312,9 +339,10 @@ def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.
     out = np.zeros(len(ds), dtype=bool)
     for lab in np.unique(labels):
         idx = np.flatnonzero(labels == lab)
-        out[idx[np.argsort([_stable_key(i, salt) for i in ids[idx]])][:int(round(fraction*len(idx)))]] = True
+        out[idx[np.argsort([stable_key(i, salt) for i in ids[idx]])][:int(round(fraction*len(idx)))]] = True
     return out
 
+# %% ../nbs/01_data.ipynb #cb410f24
 def _split(task:Task, lang:str, split:str) -> Dataset:
     ds = task.build(task, lang, "train" if split == PRUNE_SPLIT else split)
     if split in ("train", PRUNE_SPLIT):
@@ -322,6 +350,7 @@ def _split(task:Task, lang:str, split:str) -> Dataset:
         ds = ds.select(np.flatnonzero(held if split == PRUNE_SPLIT else ~held).tolist())
     return ds
 
+# %% ../nbs/01_data.ipynb #109d8d5f
 @functools.lru_cache(maxsize=128)
 def _local_split(name:str, build, lang:str, split:str) -> Dataset:  # data on this machine does not change within a process: built once (a study asks ~1,000 times)
     return _split(get_task(name), lang, split)
@@ -352,126 +381,6 @@ def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
         ds = ds.select(rows.tolist())
     return ds
 
-# %% ../nbs/01_data.ipynb #982a25c1
-def _hub_features() -> dict:
-    from datasets import Features, Value, ClassLabel, Sequence
-    return {"xnli": Features({"premise": Value("string"), "hypothesis": Value("string"), "label": ClassLabel(names=["entailment", "neutral", "contradiction"])}),
-            "paws-x": Features({"id": Value("int32"), "sentence1": Value("string"), "sentence2": Value("string"), "label": ClassLabel(names=["0", "1"])}),
-            "marc": Features({"text": Value("string"), "label": Value("int64")}),
-            "wikiann": Features({"tokens": Sequence(Value("string")), "ner_tags": Sequence(ClassLabel(names=WIKIANN_LABELS)),
-                                 "langs": Sequence(Value("string")), "spans": Sequence(Value("string"))})}
-
-def _mirror_rows(task:str, lang:str, split:str, n:int, length:int|None=None) -> dict:
-    "`n` synthetic rows of `task` in its repository's schema; XNLI and PAWS-X items (content, label, id) are the same in every language."
-    rng = np.random.default_rng(int(_stable_key(f"{task}/{split}" + ("" if get_task(task).parallel else f"/{lang}"))[:8], 16))
-    words = [f"{lang}{w}" for w in ("sun", "river", "stone", "bird", "city", "song", "tree", "road", "book", "light")]
-    sent = lambda k: " ".join(words[j] for j in rng.integers(0, len(words), length or 3 + k % 5)) + "."  # `length` words, or 3 to 7
-    if task == "xnli": return {"premise": [sent(k) for k in range(n)], "hypothesis": [sent(k + 1) for k in range(n)], "label": [k % 3 for k in range(n)]}
-    if task == "paws-x":
-        label = [k % 2 for k in range(n)]
-        if split == "train": label[-1] = -1  # an unusable pair, as PAWS-X marks them
-        return {"id": list(range(1, n + 1)), "sentence1": [sent(k) for k in range(n)], "sentence2": [sent(k + 2) for k in range(n)], "label": label}
-    if task == "marc": return {"text": [sent(k) for k in range(n)], "label": [int(x) for x in rng.integers(0, 5, n)]}
-    rows = {"tokens": [], "ner_tags": [], "langs": [], "spans": []}
-    for k in range(n):  # a name (B-PER I-PER), a place (B-LOC) and an organisation (B-ORG I-ORG) among filler words, in IOB2
-        toks, tags = [], []
-        for kind in rng.permutation(["PER", "LOC", "ORG", "O", "O"]*(1 if length is None else max(1, length//7))):
-            m = {"PER": 2, "LOC": 1, "ORG": 2, "O": 1}[kind]
-            toks += [f"{lang}{kind.lower()}{int(rng.integers(0, 9))}" for _ in range(m)]
-            tags += [0] if kind == "O" else [WIKIANN_LABELS.index(f"B-{kind}")] + [WIKIANN_LABELS.index(f"I-{kind}")]*(m - 1)
-        rows["tokens"].append(toks); rows["ner_tags"].append(tags); rows["langs"].append([lang]*len(toks))
-        rows["spans"].append([f"{WIKIANN_LABELS[t][2:]}: {w}" for w, t in zip(toks, tags) if WIKIANN_LABELS[t].startswith("B-")])
-    return rows
-
-# %% ../nbs/01_data.ipynb #2aad2d71
-def write_hub_mirror(root:str|Path, # folder to write into: one subfolder per repository, as on the Hub
-                     tasks=("xnli", "paws-x", "marc", "wikiann"), langs=DEFAULT_LANGS,
-                     rows:dict|None=None, # rows per split (default: train 60, validation 12, test 12)
-                     length:int|None=None, # words per sentence (default: 3 to 7; long ones fill `max_length` for memory checks)
-                    ) -> Path:
-    "Write tiny synthetic copies of the Hub repositories of `tasks`: same repository and config names, splits, columns and feature types."
-    import yaml
-    rows, root, features = rows or {"train": 60, "validation": 12, "test": 12}, Path(root), _hub_features()
-    if sorted(rows) != sorted(HUB_SPLIT.values()): raise ValueError(f"rows must give a size for each of the splits {sorted(HUB_SPLIT.values())}, got {sorted(rows)}")
-    for t in tasks:
-        repo, configs = _HUB[get_task(t).name][0], []
-        for lang in langs:
-            check_lang(get_task(t), lang)
-            (root/repo/lang).mkdir(parents=True, exist_ok=True)
-            files = []
-            for split, n in rows.items():
-                rel = f"{lang}/{split}-00000-of-00001.parquet"
-                with quiet_datasets(): Dataset.from_dict(_mirror_rows(t, lang, split, n, length), features=features[t]).to_parquet(root/repo/rel)
-                files.append({"split": split, "path": rel})
-            configs.append({"config_name": lang, "data_files": files})
-        card = yaml.safe_dump({"configs": configs}, sort_keys=False)
-        (root/repo/"README.md").write_text(f"---\n{card}---\nSynthetic offline mirror of {repo} (written by subnet_nb.data.write_hub_mirror): its schema, not its data.\n")
-    return root
-
-# %% ../nbs/01_data.ipynb #1950a288
-def _entities(row_labels:list) -> set:
-    "seqeval's entities (type, start, end) of one row of IOB2 label names, as its default (conlleval) mode reads them."
-    from seqeval.metrics.sequence_labeling import get_entities
-    return set(get_entities(list(row_labels)))
-
-def score_parts(task:Task|str, # the task (or its name)
-                preds, labels, # as for `compute_metrics`: (n,) ids, or n rows of per-token ids with -100 = ignore
-               ) -> np.ndarray:
-    "Per-item counts whose sum over any items gives those items' main score through `score_from_parts`: (n_items, n_counts)."
-    task = get_task(task) if isinstance(task, str) else task
-    if task.metric == "entity_f1":
-        out = []
-        for p_row, y_row in zip(preds, labels):
-            keep = [(int(p), int(y)) for p, y in zip(np.asarray(p_row).reshape(-1), np.asarray(y_row).reshape(-1)) if int(y) != -100]
-            P, Y = _entities([task.labels[p] for p, _ in keep]), _entities([task.labels[y] for _, y in keep])
-            out.append((len(P & Y), len(P), len(Y)))
-        return np.asarray(out, dtype=np.float64).reshape(-1, 3)
-    p, y = np.asarray(preds).reshape(-1), np.asarray(labels).reshape(-1)
-    if (y == -100).any(): raise ValueError("sequence-level labels cannot be -100")
-    if task.metric == "accuracy": return np.stack([(p == y), np.ones(len(y))], 1).astype(np.float64)
-    K = np.arange(task.num_labels)
-    P, Y = p[:, None] == K, y[:, None] == K
-    return np.concatenate([P & Y, P & ~Y, ~P & Y], 1).astype(np.float64)  # tp, fp, fn per class
-
-def score_from_parts(task:Task|str, parts) -> np.ndarray:
-    "The main score from counts summed over items (`score_parts`), for any leading dimensions: (..., n_counts) -> (...)."
-    task = get_task(task) if isinstance(task, str) else task
-    c = np.asarray(parts, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if task.metric == "accuracy": return c[..., 0]/c[..., 1]
-        if task.metric == "entity_f1": return np.where(c[..., 1] + c[..., 2] > 0, 2*c[..., 0]/(c[..., 1] + c[..., 2]), 0.0)
-        tp, fp, fn = np.split(c, 3, axis=-1)
-        return np.where(2*tp + fp + fn > 0, 2*tp/(2*tp + fp + fn), 0.0).mean(-1)  # sklearn's macro-F1 with zero_division=0
-
-# %% ../nbs/01_data.ipynb #46da1e94
-def chance_null(task:Task|str, preds, labels, # as for `compute_metrics`
-                n_perm:int=1000, seed:int=0) -> np.ndarray:
-    "Main scores of `preds` permuted across items (across labelled positions for token tasks): the null of a predictor independent of the labels."
-    task = get_task(task) if isinstance(task, str) else task
-    rng = np.random.default_rng(seed)
-    if task.kind == "token":
-        rows = [(np.asarray(p).reshape(-1), np.asarray(y).reshape(-1)) for p, y in zip(preds, labels)]
-        keep = [y != -100 for _, y in rows]
-        flat = np.concatenate([p[k] for (p, _), k in zip(rows, keep)])
-        cuts = np.cumsum([k.sum() for k in keep])[:-1]
-        ys = [y[k] for (_, y), k in zip(rows, keep)]
-        return np.array([score_from_parts(task, score_parts(task, np.split(rng.permutation(flat), cuts), ys).sum(0)) for _ in range(n_perm)])
-    p, y = np.asarray(preds).reshape(-1), np.asarray(labels).reshape(-1)
-    P = np.stack([rng.permutation(p) for _ in range(n_perm)])  # (n_perm, n)
-    if task.metric == "accuracy": return (P == y).mean(1)
-    K = np.arange(task.num_labels)
-    hit, gold = P[..., None] == K, (y[:, None] == K)[None]  # (n_perm, n, K)
-    tp, fp, fn = (hit & gold).sum(1), (hit & ~gold).sum(1), (~hit & gold).sum(1)
-    return score_from_parts(task, np.concatenate([tp, fp, fn], -1))
-
-def above_chance(task:Task|str, preds, labels, alpha:float=0.05, n_perm:int=1000, seed:int=0) -> dict:
-    "Is the score of `preds` above chance -- above what the label-prior guesser reaches, and dependent on the input? Score, chance (the guesser's mean), p-value."
-    task = get_task(task) if isinstance(task, str) else task
-    score = compute_metrics(task, preds, labels)["score"]
-    guesser, shuffled = chance_null(task, labels, labels, n_perm, seed), chance_null(task, preds, labels, n_perm, seed + 1)
-    p = max(float((1 + (n >= score - 1e-12).sum())/(1 + n_perm)) for n in (guesser, shuffled))  # both tests must reject
-    return {"score": score, "chance": float(guesser.mean()), "p_value": p, "above_chance": p < alpha}
-
 # %% ../nbs/01_data.ipynb #bf8e499d
 def tokenize_task(ds:Dataset, # rows from `load_task`
                   tokenizer, # a fast tokenizer (word ids are needed for token tasks)
@@ -498,13 +407,14 @@ def tokenize_task(ds:Dataset, # rows from `load_task`
     out = quiet_map(ds, enc, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
     return out.rename_column("label", "labels") if "label" in out.column_names else out
 
-# %% ../nbs/01_data.ipynb #6cab9dd0
+# %% ../nbs/01_data.ipynb #7c266bbb
 def collator(task:Task|str, tokenizer):
     "The dynamic-padding collator for `task` (labels of token tasks padded with -100)."
     from transformers import DataCollatorWithPadding, DataCollatorForTokenClassification
     task = get_task(task) if isinstance(task, str) else task
     return DataCollatorForTokenClassification(tokenizer) if task.kind == "token" else DataCollatorWithPadding(tokenizer)
 
+# %% ../nbs/01_data.ipynb #917804ac
 def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
                 tokenizer, task:Task|str,
                 batch_size:int=32, shuffle:bool=False,

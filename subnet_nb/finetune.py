@@ -16,8 +16,10 @@ from filelock import FileLock
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
-from .models import load_model, cache_dir, quiet_transformers, write_checksums, verify_checksums
-from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, DEFAULT_LANGS
+from .files import cache_dir
+from .files import quiet_transformers, write_checksums, verify_checksums
+from .models import load_model
+from .data import Task, get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, DEFAULT_LANGS
 
 # %% auto #0
 __all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'predict', 'evaluate', 'finetune', 'load_finetuned',
@@ -56,13 +58,15 @@ class FinetuneConfig:
         "A short hash of the config (and of the data version): the name of its checkpoint in a cache."
         return hashlib.sha256(json.dumps({"data": DATA_VERSION, **asdict(self)}, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
-# %% ../nbs/02_finetune.ipynb #e4c6f706
+# %% ../nbs/02_finetune.ipynb #32e43aa3
 def _set_seed(seed:int):
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
+# %% ../nbs/02_finetune.ipynb #bf4bf57b
 def _split_data(cfg:FinetuneConfig, tokenizer, split:str, n:int|None) -> dict:
     return {l: tokenize_task(load_task(cfg.task, l, split, n=n, seed=cfg.seed), tokenizer, cfg.task, cfg.max_length) for l in cfg.langs}
 
+# %% ../nbs/02_finetune.ipynb #f97beec0
 @torch.no_grad()
 def predict(model, loader, head_mask=None, mlp_mask=None) -> tuple[list, list]:
     "Predicted and gold label ids of `model` over `loader` (optionally under masks)."
@@ -77,6 +81,7 @@ def predict(model, loader, head_mask=None, mlp_mask=None) -> tuple[list, list]:
             extend_predictions(preds, golds, logits, labels)
     return preds, golds
 
+# %% ../nbs/02_finetune.ipynb #15409277
 def evaluate(model, tokenizer, task, data:dict, batch_size:int=64, head_mask=None, mlp_mask=None) -> dict:
     "The task's metrics per language for tokenised datasets `data` ({lang: Dataset})."
     out = {}
@@ -85,11 +90,12 @@ def evaluate(model, tokenizer, task, data:dict, batch_size:int=64, head_mask=Non
         out[lang] = compute_metrics(task, p, g)
     return out
 
-# %% ../nbs/02_finetune.ipynb #4fb653dc
+# %% ../nbs/02_finetune.ipynb #13125a67
 def _trained_state(model, frozen:set) -> dict:
     "A copy of the model's state without the frozen parameters (they never change: the base model has them)."
     return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items() if k not in frozen}
 
+# %% ../nbs/02_finetune.ipynb #6be456f8
 def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict, best_weights:dict, frozen:set=frozenset()):
     "Checkpoint of a run in progress: weights (but the frozen ones), best weights, optimiser, scheduler, RNG state (safetensors + JSON), written atomically."
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".state-"))
@@ -105,6 +111,7 @@ def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict
     if path.exists(): shutil.rmtree(path)
     os.replace(tmp, path)
 
+# %% ../nbs/02_finetune.ipynb #517d3677
 def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
     tensors = load_file(str(path/"state.safetensors"))
     meta = json.loads((path/"state.json").read_text())
@@ -123,7 +130,53 @@ def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
     meta["best_weights"] = load_file(str(path/"best.safetensors"))
     return meta
 
-# %% ../nbs/02_finetune.ipynb #dd7a2dc9
+# %% ../nbs/02_finetune.ipynb #8e38eed7
+def _class_weights(task:Task, train, device) -> torch.Tensor:
+    "Loss weights inversely proportional to each class's frequency among the training labels (averaging 1 over the labels)."
+    counts = np.bincount([y for l in train["labels"] for y in np.asarray(l).reshape(-1) if y >= 0], minlength=task.num_labels).astype(float)
+    return torch.tensor(counts.sum()/(task.num_labels*counts.clip(1)), dtype=torch.float32, device=device)
+
+def _optimizer(model, cfg:FinetuneConfig, n_train:int) -> tuple:
+    "AdamW with weight decay on the weight matrices only, and a linear schedule with warm-up over every epoch's steps."
+    from transformers import get_linear_schedule_with_warmup
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    steps = cfg.epochs*math.ceil(n_train/cfg.batch_size)
+    return opt, get_linear_schedule_with_warmup(opt, int(cfg.warmup*steps), steps)
+
+def _resume(state:Path, model, opt, sched, frozen:set) -> tuple:
+    "Next epoch, history, best epoch and its weights from a run's saved state (a fresh start without one)."
+    if not state.exists(): return 0, [], None, None
+    meta = _load_state(state, model, opt, sched, frozen)
+    return meta["epoch"], meta["history"], meta["best"], meta["best_weights"]
+
+# %% ../nbs/02_finetune.ipynb #d22c47ac
+def _train_epoch(model, loader, task:Task, weight, opt, sched, device, desc:str, progress:bool) -> float:
+    "One pass over `loader` (class-weighted loss if `weight`); the mean training loss."
+    params = [p for p in model.parameters() if p.requires_grad]
+    model.train()
+    losses = []
+    for b in tqdm(loader, desc=desc, disable=not progress, leave=False):
+        res = model(**{k: v.to(device) for k, v in b.items()})
+        loss = res.loss if weight is None else nn.functional.cross_entropy(res.logits.reshape(-1, task.num_labels), b["labels"].to(device).reshape(-1),
+                                                                         weight=weight, ignore_index=-100)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    return float(np.mean(losses))
+
+def _write_checkpoint(model, tok, record:dict, out:Path):
+    "Save the model, its tokenizer, `finetune.json` and checksums into `out`, atomically (a temporary folder renamed into place)."
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
+    with quiet_transformers(): model.save_pretrained(tmp); tok.save_pretrained(tmp)
+    (tmp/"finetune.json").write_text(json.dumps(record, indent=1, default=list))
+    write_checksums(tmp)
+    if out.exists(): shutil.rmtree(out)
+    os.replace(tmp, out)
+
+# %% ../nbs/02_finetune.ipynb #4c46853c
 def finetune(cfg:FinetuneConfig, # what to train
              out:str|Path, # folder of the finished checkpoint
              device:str="cpu",
@@ -131,7 +184,6 @@ def finetune(cfg:FinetuneConfig, # what to train
              stop_after:int|None=None, # stop (resumably) after this many epochs in this call
             ) -> dict|None:
     "Fine-tune `cfg.model` on `cfg.task` in all `cfg.langs` jointly; returns the `finetune.json` record (None if stopped early)."
-    from transformers import get_linear_schedule_with_warmup
     out = Path(out)
     if (out/"finetune.json").exists(): return json.loads((out/"finetune.json").read_text())
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -141,56 +193,28 @@ def finetune(cfg:FinetuneConfig, # what to train
     if cfg.freeze_word_embeddings: model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
     frozen = {n for n, p in model.named_parameters() if not p.requires_grad}  # not copied into the run's state (96M of the embedded model's 118M)
     train = concatenate_datasets(list(_split_data(cfg, tok, "train", cfg.n_train).values()))
-    weight = None
-    if cfg.balanced:  # weights inversely proportional to each class's frequency among the training labels (averaging 1 over the labels)
-        counts = np.bincount([y for l in train["labels"] for y in np.asarray(l).reshape(-1) if y >= 0], minlength=task.num_labels).astype(float)
-        weight = torch.tensor(counts.sum()/(task.num_labels*counts.clip(1)), dtype=torch.float32, device=device)
+    weight = _class_weights(task, train, device) if cfg.balanced else None
     dev, test = _split_data(cfg, tok, "dev", cfg.n_eval), _split_data(cfg, tok, "test", cfg.n_eval)
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-    steps = cfg.epochs*math.ceil(len(train)/cfg.batch_size)
-    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup*steps), steps)
+    opt, sched = _optimizer(model, cfg, len(train))
     _set_seed(cfg.seed)
-    start, history, best, best_weights = 0, [], None, None
-    if state.exists():
-        meta = _load_state(state, model, opt, sched, frozen)
-        start, history, best, best_weights = meta["epoch"], meta["history"], meta["best"], meta["best_weights"]
+    start, history, best, best_weights = _resume(state, model, opt, sched, frozen)
     t0, done = time.time(), 0
     for epoch in range(start, cfg.epochs):
         if cfg.patience is not None and best is not None and epoch - best["epoch"] >= cfg.patience: break  # no gain for `patience` epochs
         loader = make_loader(train, tok, task, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed*1000 + epoch)
-        model.train()
-        losses = []
-        for b in tqdm(loader, desc=f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False):
-            res = model(**{k: v.to(device) for k, v in b.items()})
-            loss = res.loss if weight is None else nn.functional.cross_entropy(res.logits.reshape(-1, task.num_labels), b["labels"].to(device).reshape(-1),
-                                                                             weight=weight, ignore_index=-100)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-            losses.append(loss.item())
+        loss = _train_epoch(model, loader, task, weight, opt, sched, device, f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", progress)
         scores = evaluate(model, tok, task, dev)
         mean_dev = float(np.mean([s["score"] for s in scores.values()]))
-        history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_score": mean_dev,
-                        "dev": {l: s["score"] for l, s in scores.items()}})
+        history.append({"epoch": epoch + 1, "train_loss": loss, "dev_score": mean_dev, "dev": {l: s["score"] for l, s in scores.items()}})
         if progress: print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.3f}, mean dev {task.metric} {mean_dev:.3f}")
-        if best is None or mean_dev > best["dev_score"]:
-            best = {"epoch": epoch + 1, "dev_score": mean_dev}
-            best_weights = _trained_state(model, frozen)
+        if best is None or mean_dev > best["dev_score"]: best, best_weights = {"epoch": epoch + 1, "dev_score": mean_dev}, _trained_state(model, frozen)
         _save_state(state, model, opt, sched, epoch + 1, history, best, best_weights, frozen)
         done += 1
         if stop_after is not None and done >= stop_after and epoch + 1 < cfg.epochs: return None
     model.load_state_dict(best_weights, strict=False)  # the frozen parameters are unchanged
     record = {"config": asdict(cfg), "best_epoch": best["epoch"], "history": history, "seconds": time.time() - t0,
               "dev": evaluate(model, tok, task, dev), "test": evaluate(model, tok, task, test)}
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
-    with quiet_transformers(): model.save_pretrained(tmp); tok.save_pretrained(tmp)
-    (tmp/"finetune.json").write_text(json.dumps(record, indent=1, default=list))
-    write_checksums(tmp)
-    if out.exists(): shutil.rmtree(out)
-    os.replace(tmp, out)
+    _write_checkpoint(model, tok, record, out)
     shutil.rmtree(state, ignore_errors=True)
     return record
 

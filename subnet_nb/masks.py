@@ -14,12 +14,13 @@ __all__ = ['FACTORS', 'jaccard', 'overlap', 'super_survivors', 'kappa', 'expecte
            'seed_agreement', 'cluster_agreement', 'tsne_coords', 'pair_kappas', 'task_vs_language', 'mask_mi',
            'mask_mi_test']
 
-# %% ../nbs/04_masks.ipynb #035d1211
+# %% ../nbs/04_masks.ipynb #79123c72
 def _bool(m) -> torch.Tensor:
     m = torch.as_tensor(m)
     if m.is_floating_point() and not ((m == 0) | (m == 1)).all(): raise ValueError("masks must be 0/1 (binary); got other values")
     return m.bool()
 
+# %% ../nbs/04_masks.ipynb #5304f3e6
 def jaccard(a, b) -> torch.Tensor:
     "Jaccard index of the kept heads of masks `a` and `b` (batched over leading dimensions)."
     a, b = _bool(a), _bool(b)
@@ -27,17 +28,19 @@ def jaccard(a, b) -> torch.Tensor:
     inter, union = (a & b).sum((-2, -1)).double(), (a | b).sum((-2, -1)).double()
     return torch.where(union > 0, inter/union.clamp_min(1), torch.ones_like(union))
 
+# %% ../nbs/04_masks.ipynb #6baed09a
 def overlap(a, b) -> torch.Tensor:
     "Overlap coefficient |A ∩ B| / min(|A|, |B|) of kept heads, in per cent (batched)."
     a, b = _bool(a), _bool(b)
     inter, small = (a & b).sum((-2, -1)).double(), torch.minimum(a.sum((-2, -1)), b.sum((-2, -1))).double()
     return torch.where(small > 0, 100*inter/small.clamp_min(1), torch.full_like(small, 100.0))
 
+# %% ../nbs/04_masks.ipynb #7db8c41e
 def super_survivors(masks) -> torch.Tensor:
     "Heads kept by every mask of the stack `masks` (n_masks, n_layers, n_heads)."
     return _bool(masks).all(0)
 
-# %% ../nbs/04_masks.ipynb #2fbfb5cb
+# %% ../nbs/04_masks.ipynb #69cd9544
 def _kappa_terms(a, b, w=None):
     "Observed and chance agreement (Po, Pe) of mask stacks a, b (..., L, H); with head weights w (B, L, H) of resamples, of a, b (P, L, H) -> (B, P)."
     a, b = _bool(a).double(), _bool(b).double()
@@ -51,6 +54,7 @@ def _kappa_terms(a, b, w=None):
     pe = ((ka*kb + (Hl - ka)*(Hl - kb))/Hl).sum(-1)/N
     return po, pe
 
+# %% ../nbs/04_masks.ipynb #5228e2d8
 def kappa(a, b) -> torch.Tensor:
     "Cohen's kappa of the keep/remove decisions of masks `a` and `b` against random masks with the same kept heads per layer (batched)."
     a, b = _bool(a), _bool(b)
@@ -58,6 +62,7 @@ def kappa(a, b) -> torch.Tensor:
     po, pe = _kappa_terms(a, b)
     return torch.where(pe < 1, (po - pe)/(1 - pe).clamp_min(1e-12), torch.ones_like(po))  # both all-kept or all-removed in every layer: identical
 
+# %% ../nbs/04_masks.ipynb #54d795dc
 def _overlap_dist(ka, kb, H:int) -> np.ndarray:
     "Exact distribution of the total overlap of two masks placed at random within each layer with ka[l] and kb[l] kept heads (index = overlap)."
     from scipy.stats import hypergeom
@@ -68,6 +73,7 @@ def _overlap_dist(ka, kb, H:int) -> np.ndarray:
         dist = np.convolve(dist, pm)
     return dist
 
+# %% ../nbs/04_masks.ipynb #43e0b755
 def expected_jaccard(a, b) -> float:
     "Mean Jaccard of random masks with the kept heads per layer of `a` and of `b` (exact)."
     a, b = _bool(a), _bool(b)
@@ -77,8 +83,9 @@ def expected_jaccard(a, b) -> float:
     with np.errstate(divide="ignore", invalid="ignore"): j = np.where(na + nb - k > 0, k/(na + nb - k), 1.0)
     return float((dist*j).sum())
 
-# %% ../nbs/04_masks.ipynb #e170d360
+# %% ../nbs/04_masks.ipynb #a0014587
 FACTORS = ("task", "ckpt", "lang", "seed")
+
 _NAMES = {"seed": "across seeds", "lang": "across languages", "task": "across tasks", "ckpt": "across checkpoints"}
 
 def pairwise(df:pd.DataFrame, # one row per subnetwork: task, lang, seed, mask (and ckpt, the fine-tuning seed; 0 if absent)
@@ -95,6 +102,7 @@ def pairwise(df:pd.DataFrame, # one row per subnetwork: task, lang, seed, mask (
     out["kappa"] = kappa(masks[i], masks[j]).numpy()
     return out
 
+# %% ../nbs/04_masks.ipynb #48ec2c6f
 def summarise(pairs:pd.DataFrame, metric:str="kappa") -> pd.DataFrame:
     "Mean ± std of `metric` over pairs that differ in exactly one factor (seed, language, task or checkpoint)."
     one = pairs[pairs["differ"].isin(FACTORS)]
@@ -111,7 +119,7 @@ def seed_agreement(masks) -> float:
     if (m == m.flat[0]).all(): return 1.0  # no variation at all: perfect agreement
     return float(krippendorff.alpha(reliability_data=m, level_of_measurement="nominal"))
 
-# %% ../nbs/04_masks.ipynb #a8362b2e
+# %% ../nbs/04_masks.ipynb #f0228d77
 def cluster_agreement(X, # (n_items, n_features): flattened masks or importance vectors
                       labels:dict, # {"task": [...], "lang": [...]} partitions to compare with
                       seed:int=0) -> pd.DataFrame:
@@ -128,6 +136,7 @@ def cluster_agreement(X, # (n_items, n_features): flattened masks or importance 
         rows[name] = {"hierarchical ARI": adjusted_rand_score(lab, hier), "k-means ARI": adjusted_rand_score(lab, km)}
     return pd.DataFrame(rows).T
 
+# %% ../nbs/04_masks.ipynb #e80782ba
 def tsne_coords(X, seed:int=0, perplexity:float=30.0) -> np.ndarray:
     "2-D t-SNE coordinates of the rows of `X` (perplexity capped below the number of items)."
     from sklearn.manifold import TSNE
@@ -149,7 +158,7 @@ def _pair_groups(df:pd.DataFrame):
     if not B.any(): raise ValueError("the task-vs-language test needs subnetworks of two tasks in the same language")
     return (i[A], j[A]), (i[B], j[B])
 
-# %% ../nbs/04_masks.ipynb #99fcd224
+# %% ../nbs/04_masks.ipynb #dcbd9cdc
 def pair_kappas(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
                 n_boot:int=1000, seed:int=0) -> tuple[pd.DataFrame, np.ndarray]:
     "The pairs of the task-vs-language statistic (side 'task' or 'lang') with their subnetworks and kappa, and (n_boot, pairs) kappas with heads resampled within layers."
@@ -167,6 +176,7 @@ def pair_kappas(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuni
                           **{f"b_{c}": df[c].to_numpy()[j] for c in cols}, "kappa": k[0]})
     return pairs, k[0] + (k[1:] - k[0])*math.sqrt(H/(H - 1))  # resampling H heads understates the variance by (H - 1)/H
 
+# %% ../nbs/04_masks.ipynb #52f42eee
 def task_vs_language(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
                      n_boot:int=1000, seed:int=0, level:float=0.95) -> dict:
     "Test of 'task shapes the mask more than language' (null: it does not): D, its bootstrap interval over heads, one-sided p-value."
@@ -178,11 +188,12 @@ def task_vs_language(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine
     return {"statistic": D, "ci_low": float(lo), "ci_high": float(hi), "p_value": float((1 + ((boot - D) >= D).sum())/(1 + n_boot)),
             "same_task_pairs": int(a.sum()), "same_lang_pairs": int((~a).sum()), "n_boot": n_boot, "se": float(boot.std(ddof=1))}
 
-# %% ../nbs/04_masks.ipynb #80e3cc4e
+# %% ../nbs/04_masks.ipynb #27078b8c
 def _entropy_bits(p):
     p = p[p > 0]
     return float(-(p*np.log2(p)).sum())
 
+# %% ../nbs/04_masks.ipynb #c75b41cc
 def _mi_from_counts(n11, n1a, n1b, n):
     "MI (bits) of two binary variables from the count of items that are 1 in both, the counts of 1s in each, and n; vectorised over `n11`."
     n11 = np.asarray(n11, dtype=np.float64)
@@ -191,6 +202,7 @@ def _mi_from_counts(n11, n1a, n1b, n):
     with np.errstate(divide="ignore", invalid="ignore"): t = np.where(joint > 0, joint*np.log2(joint/indep), 0.0)
     return np.nan_to_num(np.maximum(t.sum(0), 0.0))  # a constant mask (all kept or all removed) shares nothing: MI 0
 
+# %% ../nbs/04_masks.ipynb #8e405cfa
 def mask_mi(a, b) -> tuple[float, float]:
     "Mutual information (bits) and normalised MI of the kept/removed decisions of masks `a` and `b`, head by head."
     x, y = _bool(a).flatten().numpy(), _bool(b).flatten().numpy()
@@ -199,6 +211,7 @@ def mask_mi(a, b) -> tuple[float, float]:
     hx, hy = _entropy_bits(np.array([n1a, n - n1a])/n), _entropy_bits(np.array([n1b, n - n1b])/n)
     return mi, (mi/math.sqrt(hx*hy) if hx > 0 and hy > 0 else 0.0)
 
+# %% ../nbs/04_masks.ipynb #0b6af72b
 def mask_mi_test(a, b) -> dict:
     "MI of two masks against its exact null of random kept heads within each layer (per-layer counts kept): MI, NMI, NMI net of the null mean, mid-p."
     a, b = _bool(a), _bool(b)

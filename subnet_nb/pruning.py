@@ -14,9 +14,10 @@ import torch
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
+from .files import atomic_write
 from .models import masked, model_shape, encoder_layers
-from .data import (get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, chance_null,
-                            above_chance, PRUNE_SPLIT)
+from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, PRUNE_SPLIT
+from .scores import chance_null, above_chance
 from .finetune import evaluate, predict, finetuned, TINY_TOPIC
 
 # %% auto #0
@@ -41,13 +42,14 @@ def _normalise(heads, mlps, normalize_layers, minmax):
         mlps = (mlps - mlps.min())/(mlps.max() - mlps.min()).clamp_min(1e-20)
     return heads, mlps
 
-# %% ../nbs/03_pruning.ipynb #2e68974b
+# %% ../nbs/03_pruning.ipynb #5a8729fc
 def _example_losses(task, logits, labels) -> torch.Tensor:
     "Each example's own loss: cross-entropy of its label, or the mean cross-entropy over its labelled words (token tasks)."
     if task.kind != "token": return torch.nn.functional.cross_entropy(logits, labels, reduction="none")
     tok = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none", ignore_index=-100)  # (batch, tokens)
     return tok.sum(1)/(labels != -100).sum(1).clamp_min(1)
 
+# %% ../nbs/03_pruning.ipynb #d3711495
 def importance(model, # a fine-tuned BERT-family classifier
                loader, # batches with labels (`subnet_nb.data.make_loader`)
                task, # the task (for the loss and the score)
@@ -104,22 +106,12 @@ class Subnetwork:
     def kept_mlps(self) -> int: return int(self.mlp_mask.sum())
 
 # %% ../nbs/03_pruning.ipynb #ffbd6080
-def _atomic_write(path:Path, write):
-    "Call `write(tmp_path)` then rename into `path` (no half-written files)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        write(Path(tmp)); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-
 def save_subnetwork(sub:Subnetwork, path:str|Path):
     "Save as `path.safetensors` (masks, importance) and `path.json` (scores, metadata), each atomically."
     path = Path(path)
     t = {"head_mask": sub.head_mask, "mlp_mask": sub.mlp_mask, "head_importance": sub.head_importance, "mlp_importance": sub.mlp_importance}
-    _atomic_write(path.with_suffix(".safetensors"), lambda p: save_file({k: v.float().contiguous() for k, v in t.items()}, str(p)))
-    _atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps({"scores": sub.scores, "meta": sub.meta}, indent=1)))
+    atomic_write(path.with_suffix(".safetensors"), lambda p: save_file({k: v.float().contiguous() for k, v in t.items()}, str(p)))
+    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps({"scores": sub.scores, "meta": sub.meta}, indent=1)))
 
 def load_subnetwork(path:str|Path) -> Subnetwork:
     "Load a subnetwork saved by `save_subnetwork`."
@@ -128,7 +120,7 @@ def load_subnetwork(path:str|Path) -> Subnetwork:
     j = json.loads(path.with_suffix(".json").read_text())
     return Subnetwork(t["head_mask"], t["mlp_mask"], j["scores"], t["head_importance"], t["mlp_importance"], j["meta"])
 
-# %% ../nbs/03_pruning.ipynb #cb4f8d7b
+# %% ../nbs/03_pruning.ipynb #b1e46523
 def _step(head_mask, mlp_mask, imp:Importance, n_heads:int, n_mlps:int):
     "Masks with the `n_heads` least important kept heads and `n_mlps` least important kept MLPs removed (None if nothing to remove)."
     hm, mm = head_mask.clone(), mlp_mask.clone()
@@ -144,6 +136,7 @@ def _step(head_mask, mlp_mask, imp:Importance, n_heads:int, n_mlps:int):
     elif n_mlps: return None
     return hm, mm
 
+# %% ../nbs/03_pruning.ipynb #0c39691a
 CRITERIA = ("relative", "above_chance")
 
 def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
@@ -211,7 +204,7 @@ def cached_subnetwork(cfg, # the `FinetuneConfig` of the checkpoint `model` was 
     "`find_subnetwork(model, tokenizer, cfg.task, lang, seed, **kwargs)`, computed once and cached."
     import hashlib
     from filelock import FileLock
-    from subnet_nb.models import cache_dir
+    from subnet_nb.files import cache_dir
     root = (Path(cache) if cache else cache_dir())/"subnetworks"/cfg.key()
     root.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256(json.dumps({"lang": lang, "seed": seed, "version": PRUNING_VERSION, **kwargs}, sort_keys=True).encode()).hexdigest()[:16]
@@ -237,7 +230,7 @@ def retention(model, tokenizer, sub:Subnetwork, # the fine-tuned model, its toke
     return {"unmasked": base, "subnetwork": score, "relative": score/base if base > 0 else float("nan"), "chance": chance,
             "margin_kept": (score - chance)/(base - chance) if base > chance else float("nan"), "n": len(golds)}
 
-# %% ../nbs/03_pruning.ipynb #cf5f930d
+# %% ../nbs/03_pruning.ipynb #926f08e6
 def random_subnetwork(sub:Subnetwork, seed:int=0, per_layer:bool=True) -> Subnetwork:
     "A random control with the same number of kept heads per layer (`per_layer`) or in total, and the same number of MLPs."
     g = torch.Generator().manual_seed(seed)
@@ -248,6 +241,7 @@ def random_subnetwork(sub:Subnetwork, seed:int=0, per_layer:bool=True) -> Subnet
     return Subnetwork(hm, mm, [], sub.head_importance[:0], sub.mlp_importance[:0],
                       {**sub.meta, "control": "random_per_layer" if per_layer else "random_total", "control_seed": seed})
 
+# %% ../nbs/03_pruning.ipynb #7c016063
 def bad_subnetwork(sub:Subnetwork) -> Subnetwork:
     "The 'bad' control: the least important heads and MLPs of the unmasked model, as many as `sub` keeps."
     hm, mm = torch.zeros_like(sub.head_mask), torch.zeros_like(sub.mlp_mask)

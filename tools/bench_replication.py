@@ -26,8 +26,8 @@ def run(preset, out, checkpoints, env):
 
 
 def main():
-    from subnet_nb.models import cache_dir
-    from subnet_nb.study import get_config
+    from subnet_nb.files import cache_dir
+    from subnet_nb.config import get_config
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="embedded")
     p.add_argument("--a", help="folder of run A (default: the preset's study in the cache, as notebook 10 uses it)")
@@ -43,8 +43,8 @@ def main():
     for name, out, ck in (("A", out_a, ck_a), ("B", out_b, ck_b)):
         print(f"run {name}: checkpoints {list(ck)} into {out}", flush=True)
         print(f"  {run(a.preset, out, ck, env):.0f} s", flush=True)
-    from subnet_nb.study import read_tables
-    from subnet_nb.report import replication
+    from subnet_nb.store import read_tables
+    from subnet_nb.claims import replication
     cl, hl = replication(read_tables(out_a), read_tables(out_b))
     print("\nclaims (verdict A | verdict B):")
     for claim, r in cl.iterrows():

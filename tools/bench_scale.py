@@ -17,14 +17,17 @@ from pathlib import Path
 
 UNIT = """
 import sys, time
-from subnet_nb.study import Store, Context, plan, run_unit
+from subnet_nb.plan import plan
+from subnet_nb.store import Store
+from subnet_nb.units import Context, run_unit
 store = Store(sys.argv[1]); ctx = Context(store)
 by = {u.id: u for u in plan(store.cfg)}
 t = time.time(); run_unit(ctx, by[sys.argv[2]]); print(f"{time.time() - t:.1f}")
 """
 BASE = """
 import sys
-from subnet_nb.study import Store, Context
+from subnet_nb.store import Store
+from subnet_nb.units import Context
 store = Store(sys.argv[1]); ctx = Context(store); ctx.model(("xnli", 0))
 """
 
@@ -45,9 +48,13 @@ def main():
     ap.add_argument("--batch", type=int, nargs="+", default=[8, 32], help="batch sizes of every step to measure (the preset's: 32)")
     a = ap.parse_args()
     from transformers import AutoConfig, AutoModel, AutoTokenizer
-    from subnet_nb.models import embedded_model_dir, quiet_transformers
-    from subnet_nb.data import write_hub_mirror, HUB_DATA_ENV
-    from subnet_nb.study import KNOWN_ARCHITECTURES, get_config, plan, Store
+    from subnet_nb.files import quiet_transformers
+    from subnet_nb.embedded import embedded_model_dir
+    from subnet_nb.data import HUB_DATA_ENV
+    from subnet_nb.hub_mirror import write_hub_mirror
+    from subnet_nb.config import KNOWN_ARCHITECTURES, get_config
+    from subnet_nb.plan import plan
+    from subnet_nb.store import Store
     work = Path(a.out or tempfile.mkdtemp(prefix="subnet_nb-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     model = work/"random-xlm-roberta-base"

@@ -10,7 +10,7 @@ added 13 minutes to `nbdev_test`. Keep the list in step with 03_pruning, 04_mask
 missing here is only built later, by the notebook that needs it.
 """
 import time
-from subnet_nb.models import embedded_model_dir
+from subnet_nb.embedded import embedded_model_dir
 from subnet_nb.finetune import finetuned, TINY_TOPIC, TINY_SENTIMENT
 from subnet_nb.pruning import cached_subnetwork
 

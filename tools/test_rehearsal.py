@@ -5,7 +5,7 @@
 1. writes the synthetic Hub mirror (`subnet_nb.data.write_hub_mirror`: facebook/xnli, google-research-datasets/paws-x,
    mteb/AmazonReviewsClassification, unimelb-nlp/wikiann with their config names, splits, columns and feature types)
    and points `$SUBNET_NB_HUB_DATA` at it, so every task is read by the Hub loaders' own `datasets.load_dataset` call,
-2. writes `subnet_nb.study.rehearsal_config` -- the `paper` grid with a tiny random XLM-R encoder -- as a YAML config
+2. writes `subnet_nb.config.rehearsal_config` -- the `paper` grid with a tiny random XLM-R encoder -- as a YAML config
    that starts from `preset: paper`, and runs it with `subnet_nb study run` (the command a cluster run uses),
 3. checks that every unit kind ran to completion on every task, that CKA across languages paired the same XNLI items
    in every language, and that cross-language CKA on MARC or WikiANN is refused with the task's name,
@@ -25,8 +25,12 @@ def main():
     a = p.parse_args()
     import yaml, pandas as pd
     from safetensors import safe_open
-    from subnet_nb.data import write_hub_mirror, load_task, HUB_DATA_ENV
-    from subnet_nb.study import rehearsal_config, check_config, plan, study_status, read_tables, PRESETS
+    from subnet_nb.data import load_task, HUB_DATA_ENV
+    from subnet_nb.hub_mirror import write_hub_mirror
+    from subnet_nb.config import rehearsal_config, check_config, PRESETS
+    from subnet_nb.plan import plan
+    from subnet_nb.store import read_tables
+    from subnet_nb.study import study_status
     t0 = time.time()
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="subnet_nb-rehearsal-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,9 @@ def main():
 
 def run_tests(t0):
     import pandas as pd
-    from subnet_nb.study import tiny_config, read_tables, study_status
+    from subnet_nb.config import tiny_config
+    from subnet_nb.store import read_tables
+    from subnet_nb.study import study_status
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     work = Path(tempfile.mkdtemp(prefix="subnet_nb-slurm-", dir=os.environ.get("SUBNET_NB_SLURM_TMP")))
     cfg = work/"tiny.json"
