@@ -84,6 +84,16 @@ def digest(self:StudyConfig) -> str:
     "A short hash of the config: what the manifest and the report cite."
     return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
+@patch(as_prop=True)
+def probe_task(self:StudyConfig) -> str:
+    "The task whose test items CKA reads: `cka['task']`, or the study's first task."
+    return self.cka["task"] or self.tasks[0]
+
+@patch(as_prop=True)
+def ref_lang(self:StudyConfig) -> str:
+    "The language both sides of a cross-language CKA pair read for the same-input question: `cka['same_input_lang']`, or the first language."
+    return self.cka.get("same_input_lang") or self.langs[0]
+
 # %% ../nbs/07_config.ipynb #0ad042b5
 PRESETS = {
     "embedded": StudyConfig(),
@@ -207,9 +217,9 @@ def _check_pairs(cfg:StudyConfig):
     _need(set(cfg.stitch_langs) <= set(cfg.langs), f"stitch_langs {cfg.stitch_langs} must be among langs {cfg.langs}")
     _need(set(cfg.stitch_control_langs) <= set(cfg.stitch_langs), f"stitch_control_langs {cfg.stitch_control_langs} must be among stitch_langs {cfg.stitch_langs}")
     _need(cfg.stitch_control_draws >= 1 and cfg.later_sender_gap >= 1, "stitch_control_draws and later_sender_gap must be >= 1")
-    probe = cfg.cka["task"] or cfg.tasks[0]
+    probe = cfg.probe_task
     _need(probe in cfg.tasks, f"cka task {probe!r} must be one of the study's tasks {cfg.tasks}")
-    ref = cfg.cka.get("same_input_lang") or cfg.langs[0]
+    ref = cfg.ref_lang
     _need(ref in cfg.langs, f"cka same_input_lang {ref!r} must be one of the study's languages {cfg.langs}")
     cross = "cka" in cfg.analyses and len(cfg.langs) > 1 and any(g in cfg.cka_grids for g in ("languages", "chaotic"))
     _need(not cross or get_task(probe).parallel,
@@ -219,7 +229,7 @@ def _check_pairs(cfg:StudyConfig):
 # %% ../nbs/07_config.ipynb #1a25a1a0
 def _check_sizes(cfg:StudyConfig):
     "Every sample fits its split (embedded data only: checking Hub data would download it)."
-    ps, probe = cfg.prune.get("split", PRUNE_SPLIT), cfg.cka["task"] or cfg.tasks[0]
+    ps, probe = cfg.prune.get("split", PRUNE_SPLIT), cfg.probe_task
     sizes = [x for t in cfg.tasks for x in (("finetune n_train", "train", cfg.finetune_for(t).get("n_train"), (t,)),
                                             ("finetune n_eval", "dev", cfg.finetune_for(t).get("n_eval"), (t,)), ("finetune n_eval", "test", cfg.finetune_for(t).get("n_eval"), (t,)))]
     sizes += [("prune stop_n", cfg.prune.get("stop_split", "dev"), cfg.prune.get("stop_n"), cfg.tasks),

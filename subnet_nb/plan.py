@@ -122,7 +122,7 @@ def plan(cfg:StudyConfig) -> list[Unit]:
                   for g in cfg.grids for x, y in grid_pairs(cfg, g)]
     cka = []
     if "cka" in a:
-        ref, acts, pairs = cfg.cka.get("same_input_lang") or cfg.langs[0], {}, [(g, p) for g in cfg.cka_grids for p in grid_pairs(cfg, g)]
+        ref, acts, pairs = cfg.ref_lang, {}, [(g, p) for g in cfg.cka_grids for p in grid_pairs(cfg, g)]
         def act(x, lang):  # the activations of subnetwork x (or, for a checkpoint, of the unmasked model) on the probe items in `lang`
             if isinstance(x, SubKey): uid, args, dep = f"activations/{x.id}@{lang}", (("sub", x), ("lang", lang)), f"subnetwork/{x.id}"
             else: uid, args, dep = f"activations/{x.id}@{lang}", (("ckpt", x), ("lang", lang)), f"finetune/{x.id}"
@@ -175,7 +175,7 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
         if new: r["examples"] += n; r["tokens"] += n*t
         r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
     pr, st, ck = cfg.prune, cfg.stitch, cfg.cka
-    probe = ck["task"] or cfg.tasks[0]
+    probe = cfg.probe_task
     for u in units:
         rows[u.kind]["units"] += 1; k = u.kw
         if u.kind == "finetune":
@@ -207,7 +207,7 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
 def _cka_madds(cfg:StudyConfig) -> float:
     "Multiply-adds of one CKA unit: three layer x layer matrices (Gram products and HSIC terms), matched-layer permutations and half-samples."
     c, L, d = cfg.cka, model_layers(cfg.model), model_config(cfg.model).hidden_size
-    probe = c["task"] or cfg.tasks[0]
+    probe = cfg.probe_task
     n = _rows(probe, cfg.langs[0], c["split"], c["n"])
     per = 2*L*n*n*d + L*L*n*n  # Gram matrices of both sides, then every pair of layers
     return 3*per + 2*(c.get("n_perm", 0) + c.get("n_rep", 0))*L*n*n
@@ -266,7 +266,7 @@ def plan_disk(cfg:StudyConfig) -> dict:
     conf, units = model_config(cfg.model), plan(cfg)
     n_params = n_parameters(conf)
     L, H = conf.num_hidden_layers, conf.hidden_size
-    probe = cfg.cka["task"] or cfg.tasks[0]
+    probe = cfg.probe_task
     n_cka = _rows(probe, cfg.langs[0], cfg.cka["split"], cfg.cka["n"])
     ends = {u.kw["end"] for u in units if u.kind == "stitching"}
     state = max(((_rows(e.task, e.lang, "train", cfg.stitch.get("n_train")) + _rows(e.task, e.lang, "test", cfg.stitch.get("n_test")))

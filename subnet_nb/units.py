@@ -139,7 +139,7 @@ def _do_activations(ctx, u):
     x = u.kw.get("sub") or u.kw["ckpt"]
     model, tok = ctx.model(x.checkpoint)
     masks = (ctx.sub(x).head_mask, ctx.sub(x).mlp_mask) if isinstance(x, SubKey) else (None, None)
-    probe = c["task"] or cfg.tasks[0]
+    probe = cfg.probe_task
     ds = load_task(probe, lang, c["split"], n=c["n"], seed=0)
     loader = make_loader(tokenize_task(ds, tok, probe, cfg.max_length), tok, probe, batch_size=64)
     acts = capture(model, loader, sites=c["site"], pool=c["pool"], head_mask=masks[0], mlp_mask=masks[1])[c["site"]]
@@ -180,7 +180,7 @@ def _cka_measure(A, B, c, n_perm:bool):
 def _do_cka(ctx, u):
     "Compare a pair by CKA on parallel inputs and on the same inputs, beside their unmasked checkpoints; rows per layer pair, replicates per question."
     cfg, c, a, b = ctx.cfg, ctx.cfg.cka, u.kw["a"], u.kw["b"]
-    ref = c.get("same_input_lang") or cfg.langs[0]
+    ref = cfg.ref_lang
     def load(x, lang): return _load_acts(ctx.store, f"activations/{x.id}@{lang}")
     (A, ia), (B, ib) = load(a, a.lang), load(b, b.lang)
     if ia != ib: raise ValueError(f"activations of {a.id} and {b.id} are on different items: CKA needs paired inputs")
