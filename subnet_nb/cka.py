@@ -6,10 +6,11 @@
 from __future__ import annotations
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['linear_cka', 'rbf_cka', 'resolve_debiased', 'cka_matrix', 'StreamingCKA', 'cka_null', 'cka_perm_test',
-           'cka_half_samples']
+__all__ = ['check_pair', 'hsic_ratio', 'song_u', 'linear_cka', 'rbf_cka', 'resolve_debiased', 'cka_matrix', 'StreamingCKA',
+           'cka_null', 'cka_perm_test', 'cka_half_samples']
 
 # %% ../nbs/05_cka.ipynb #40513bcc
 def _as64(x, name:str, keep32:bool=False) -> torch.Tensor:
@@ -20,7 +21,8 @@ def _as64(x, name:str, keep32:bool=False) -> torch.Tensor:
     return t
 
 # %% ../nbs/05_cka.ipynb #bc0996af
-def _check_pair(x, y, debiased:bool, ndim:int=2, keep32:bool=False):
+def check_pair(x, y, debiased:bool, ndim:int=2, keep32:bool=False):
+    "`x`, `y` as float tensors of paired items -- (n, d) or (layers, n, d) -- or a clear error."
     x, y = _as64(x, "x", keep32), _as64(y, "y", keep32)
     if x.ndim != ndim or y.ndim != ndim:
         raise ValueError(f"expected {'(n, d)' if ndim == 2 else '(layers, n, d)'} inputs, got shapes {tuple(x.shape)} and {tuple(y.shape)}")
@@ -31,20 +33,21 @@ def _check_pair(x, y, debiased:bool, ndim:int=2, keep32:bool=False):
     return x, y
 
 # %% ../nbs/05_cka.ipynb #91ac5811
-def _ratio(xy, xx, yy, what="x or y"):
+def hsic_ratio(xy, xx, yy, what="x or y"):
+    "CKA from the three HSIC values, refusing a side without variance."
     if (xx <= 0).any() or (yy <= 0).any():
         raise ValueError(f"{what} has no variance across rows (e.g. constant features), or too few rows for the debiased estimate: CKA is undefined")
     return xy/torch.sqrt(xx*yy)
 
 # %% ../nbs/05_cka.ipynb #18d39cbc
-def _song_u(trKL, oneK1, oneL1, oneKL1, n):
+def song_u(trKL, oneK1, oneL1, oneKL1, n):
     "Song et al.'s unbiased HSIC from tr(K~L~), 1'K~1, 1'L~1 and 1'K~L~1 (K~: zero diagonal); the n(n-3) factor cancels in CKA."
     return trKL + oneK1*oneL1/((n - 1)*(n - 2)) - 2/(n - 2)*oneKL1
 
 # %% ../nbs/05_cka.ipynb #c5460825
 def _hsic_u_terms(xty, sx, sy, ax, ay, Kx1, Ly1, n):
     "Song et al.'s unbiased HSIC from feature-space terms."
-    return _song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1),
+    return song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1),
                    ((Kx1 - ax)*(Ly1 - ay)).sum(-1), n)
 
 # %% ../nbs/05_cka.ipynb #0f7ed110
@@ -57,23 +60,6 @@ def _hsic_linear(x, y, debiased):
     sx, sy = x.sum(0), y.sum(0)
     return _hsic_u_terms(xty, sx, sy, ax, ay, x @ sx, y @ sy, n)
 
-# %% ../nbs/05_cka.ipynb #dd3b9535
-def linear_cka(x, # (n, d1) representation of n items, numpy or torch
-               y, # (n, d2) representation of the same n items
-               debiased:bool=False, # use the unbiased HSIC estimator (Song et al. 2012)
-              ) -> float:
-    "Linear CKA between the rows of `x` and `y` (paired inputs)."
-    x, y = _check_pair(x, y, debiased)
-    x, y = x - x.mean(0), y - y.mean(0)
-    return float(_ratio(_hsic_linear(x, y, debiased), _hsic_linear(x, x, debiased), _hsic_linear(y, y, debiased)))
-
-# %% ../nbs/05_cka.ipynb #c16de40a
-def _gram_rbf(x, sigma):
-    sq = torch.cdist(x, x).pow(2)
-    med = float(np.median(sq.numpy()))  # numpy's median (mean of the two middle values), as in the reference
-    if med <= 0: raise ValueError("all rows are identical: the RBF bandwidth (median distance) is 0 and CKA is undefined")
-    return torch.exp(-sq/(2*sigma**2*med))
-
 # %% ../nbs/05_cka.ipynb #7c27d913
 def _gram_terms(K, debiased):
     "What HSIC needs from one Gram matrix: HKH (biased), or K with a zero diagonal and its row sums (debiased)."
@@ -85,21 +71,41 @@ def _gram_terms(K, debiased):
 def _hsic_terms(k, l, debiased):
     "HSIC (up to a constant factor) from the `_gram_terms` of K and of L."
     if not debiased: return (k[0]*l[0]).sum((-2, -1))  # tr(HKH HLH) = <HKH, L>, with HLH as good as L
-    return _song_u((k[0]*l[0]).sum((-2, -1)), k[1].sum(-1), l[1].sum(-1), (k[1]*l[1]).sum(-1), k[0].shape[-1])
+    return song_u((k[0]*l[0]).sum((-2, -1)), k[1].sum(-1), l[1].sum(-1), (k[1]*l[1]).sum(-1), k[0].shape[-1])
 
 # %% ../nbs/05_cka.ipynb #a3b9ad7f
 def _hsic_gram(K, L, debiased):
     "HSIC (up to a constant factor) of Gram matrices: biased via HKH, or Song et al.'s U-statistic."
     return _hsic_terms(_gram_terms(K, debiased), _gram_terms(L, debiased), debiased)
 
+# %% ../nbs/05_cka.ipynb #dd3b9535
+def linear_cka(x, # (n, d1) representation of n items, numpy or torch
+               y, # (n, d2) representation of the same n items
+               debiased:bool=False, # use the unbiased HSIC estimator (Song et al. 2012)
+              ) -> float:
+    "Linear CKA between the rows of `x` and `y` (paired inputs)."
+    x, y = check_pair(x, y, debiased)
+    x, y = x - x.mean(0), y - y.mean(0)
+    if x.shape[0] < max(x.shape[1], y.shape[1]):  # fewer items than features: the n x n Gram form is the smaller product
+        K, L = x @ x.T, y @ y.T
+        return float(hsic_ratio(_hsic_gram(K, L, debiased), _hsic_gram(K, K, debiased), _hsic_gram(L, L, debiased)))
+    return float(hsic_ratio(_hsic_linear(x, y, debiased), _hsic_linear(x, x, debiased), _hsic_linear(y, y, debiased)))
+
+# %% ../nbs/05_cka.ipynb #c16de40a
+def _gram_rbf(x, sigma):
+    sq = torch.cdist(x, x).pow(2)
+    med = float(np.median(sq.numpy()))  # numpy's median (mean of the two middle values), as in the reference
+    if med <= 0: raise ValueError("all rows are identical: the RBF bandwidth (median distance) is 0 and CKA is undefined")
+    return torch.exp(-sq/(2*sigma**2*med))
+
 # %% ../nbs/05_cka.ipynb #5a29d83f
 def rbf_cka(x, y, sigma:float=0.5, # bandwidth as a fraction of the median distance
             debiased:bool=False) -> float:
     "RBF-kernel CKA between the rows of `x` and `y` (paired inputs)."
     if sigma <= 0: raise ValueError(f"sigma must be > 0, got {sigma}")
-    x, y = _check_pair(x, y, debiased)
+    x, y = check_pair(x, y, debiased)
     K, L = _gram_rbf(x, sigma), _gram_rbf(y, sigma)
-    return float(_ratio(_hsic_gram(K, L, debiased), _hsic_gram(K, K, debiased), _hsic_gram(L, L, debiased)))
+    return float(hsic_ratio(_hsic_gram(K, L, debiased), _hsic_gram(K, K, debiased), _hsic_gram(L, L, debiased)))
 
 # %% ../nbs/05_cka.ipynb #2aad80a7
 def _linear_terms(a, debiased):
@@ -145,7 +151,7 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
     low = all(isinstance(t, torch.Tensor) and t.dtype in (torch.float32, torch.float16, torch.bfloat16) or
               isinstance(t, np.ndarray) and t.dtype in (np.float32, np.float16) for t in (a, b))
-    a, b = _check_pair(a, b, debiased, ndim=3, keep32=low and kind == "linear")  # float32 stays float32 for the linear products
+    a, b = check_pair(a, b, debiased, ndim=3, keep32=low and kind == "linear")  # float32 stays float32 for the linear products
     if kind == "rbf":
         Ka, Kb = torch.stack([_gram_rbf(x, sigma) for x in a]), torch.stack([_gram_rbf(y, sigma) for y in b])
         n = Ka.shape[-1]
@@ -154,14 +160,14 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
                 return K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1))
             Kt, Lt = prep(Ka), prep(Kb)
             k1, l1 = Kt.sum(-1), Lt.sum(-1)
-            xy = _song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None], k1 @ l1.T, n)
+            xy = song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None], k1 @ l1.T, n)
             xx, yy = _hsic_gram(Ka, Ka, True), _hsic_gram(Kb, Kb, True)
         else:
             Kc = Ka - Ka.mean(-1, keepdim=True) - Ka.mean(-2, keepdim=True) + Ka.mean((-2, -1), keepdim=True)
             Lc = Kb - Kb.mean(-1, keepdim=True) - Kb.mean(-2, keepdim=True) + Kb.mean((-2, -1), keepdim=True)
             xy = Kc.reshape(len(Kc), -1) @ Lc.reshape(len(Lc), -1).T
             xx, yy = (Kc*Kc).sum((-2, -1)), (Lc*Lc).sum((-2, -1))
-        return _ratio(xy, xx[:, None], yy[None])
+        return hsic_ratio(xy, xx[:, None], yy[None])
     a = a - a.mean(1, keepdim=True, dtype=torch.float64).to(a.dtype)  # means in float64
     b = b - b.mean(1, keepdim=True, dtype=torch.float64).to(b.dtype)
     xy, xx, yy = _cross_sq(a, b, a.dtype), _self_sq(a), _self_sq(b)
@@ -170,61 +176,65 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
         (ax, sx, Kx1), (ay, sy, Ly1) = _linear_terms(a.double(), True), _linear_terms(b.double(), True)
         xy = _hsic_u_terms(xy, sx[:, None], sy[None], ax[:, None], ay[None], Kx1[:, None], Ly1[None], n)
         xx, yy = _hsic_u_terms(xx, sx, sx, ax, ax, Kx1, Kx1, n), _hsic_u_terms(yy, sy, sy, ay, ay, Ly1, Ly1, n)
-    return _ratio(xy, xx[:, None], yy[None])
+    return hsic_ratio(xy, xx[:, None], yy[None])
 
-# %% ../nbs/05_cka.ipynb #1bb9a5cb
+# %% ../nbs/05_cka.ipynb #7048262f
 class StreamingCKA:
     "Exact debiased linear CKA between every layer pair of two stacks, accumulated over minibatches of paired rows."
     def __init__(self): self.n, self.shift = 0, None
-    def update(self, a, # (La, batch, d1) or (batch, d1)
-               b, # (Lb, batch, d2) or (batch, d2), the same rows
-              ):
-        "Add a minibatch of paired rows."
-        a, b = _as64(a, "a"), _as64(b, "b")
-        if a.ndim == 2: a, b = a[None], b[None]
-        if a.shape[1] != b.shape[1]: raise ValueError(f"paired inputs required: batch of {a.shape[1]} rows vs {b.shape[1]}")
-        if self.shift is None:
-            self.shift = (a.mean(1, keepdim=True), b.mean(1, keepdim=True))
-            La, _, d1 = a.shape; Lb, _, d2 = b.shape
-            z = lambda *s: torch.zeros(*s, dtype=torch.float64)
-            self.C, self.Cxx, self.Cyy = z(La*d1, Lb*d2), z(La, d1, d1), z(Lb, d2, d2)
-            self.sx, self.sy, self.Ax, self.Ay = z(La, d1), z(Lb, d2), z(La), z(Lb)
-            self.axy, self.axx, self.ayy = z(La, Lb), z(La), z(Lb)
-            self.a_y, self.b_x, self.a_x, self.b_y = z(La, Lb, d2), z(Lb, La, d1), z(La, d1), z(Lb, d2)
-        a, b = a - self.shift[0], b - self.shift[1]
-        n, La, Lb = a.shape[1], a.shape[0], b.shape[0]
-        ax, ay = a.pow(2).sum(-1), b.pow(2).sum(-1)  # (L, batch)
-        self.C += a.permute(1, 0, 2).reshape(n, -1).T @ b.permute(1, 0, 2).reshape(n, -1)
-        self.Cxx += a.transpose(1, 2) @ a; self.Cyy += b.transpose(1, 2) @ b
-        self.sx += a.sum(1); self.sy += b.sum(1); self.Ax += ax.sum(1); self.Ay += ay.sum(1)
-        self.axy += ax @ ay.T; self.axx += ax.pow(2).sum(1); self.ayy += ay.pow(2).sum(1)
-        self.a_y += torch.einsum("ln,mnd->lmd", ax, b); self.b_x += torch.einsum("mn,lnd->mld", ay, a)
-        self.a_x += torch.einsum("ln,lnd->ld", ax, a); self.b_y += torch.einsum("mn,mnd->md", ay, b)
-        self.n += n
-        return self
-
+    def _start(self, a, b):
+        "Zeroed sums for stacks shaped like `a` and `b`; the first batch's means become the shift (for numerical stability)."
+        self.shift = (a.mean(1, keepdim=True), b.mean(1, keepdim=True))
+        La, _, d1 = a.shape; Lb, _, d2 = b.shape
+        z = lambda *s: torch.zeros(*s, dtype=torch.float64)
+        self.C, self.Cxx, self.Cyy = z(La*d1, Lb*d2), z(La, d1, d1), z(Lb, d2, d2)
+        self.sx, self.sy, self.Ax, self.Ay = z(La, d1), z(Lb, d2), z(La), z(Lb)
+        self.axy, self.axx, self.ayy = z(La, Lb), z(La), z(Lb)
+        self.a_y, self.b_x, self.a_x, self.b_y = z(La, Lb, d2), z(Lb, La, d1), z(La, d1), z(Lb, d2)
     def _hsic(self, C2, s_x, s_y, A_x, A_y, ab, ay_x, bx_y, sCs, n):
         "Unbiased HSIC (without the n(n-3) factor) from accumulated sums."
         oneKL1 = sCs - ay_x - bx_y + ab  # sum_i (x_i.s_x - a_i)(y_i.s_y - b_i)
-        return _song_u(C2 - ab, (s_x*s_x).sum(-1) - A_x, (s_y*s_y).sum(-1) - A_y, oneKL1, n)
+        return song_u(C2 - ab, (s_x*s_x).sum(-1) - A_x, (s_y*s_y).sum(-1) - A_y, oneKL1, n)
 
-    def value(self) -> torch.Tensor:
-        "The (La, Lb) debiased linear CKA of all rows seen so far."
-        n = self.n
-        if n < 4: raise ValueError(f"debiased CKA needs at least 4 rows in total, got {n}")
-        La, d1 = self.sx.shape; Lb, d2 = self.sy.shape
-        Cb = self.C.view(La, d1, Lb, d2)
-        C2 = Cb.pow(2).sum((1, 3))
-        sCs = torch.einsum("ld,ldme,me->lm", self.sx, Cb, self.sy)
-        ay_x = torch.einsum("lme,me->lm", self.a_y, self.sy)
-        bx_y = torch.einsum("mld,ld->lm", self.b_x, self.sx)
-        xy = self._hsic(C2, self.sx[:, None], self.sy[None], self.Ax[:, None], self.Ay[None], self.axy, ay_x, bx_y, sCs, n)
-        def self_term(Cs, s, A, aa, a_s):
-            sCs_ = torch.einsum("ld,lde,le->l", s, Cs, s)
-            as_ = (a_s*s).sum(-1)
-            return self._hsic(Cs.pow(2).sum((1, 2)), s, s, A, A, aa, as_, as_, sCs_, n)
-        xx, yy = self_term(self.Cxx, self.sx, self.Ax, self.axx, self.a_x), self_term(self.Cyy, self.sy, self.Ay, self.ayy, self.b_y)
-        return _ratio(xy, xx[:, None], yy[None])
+# %% ../nbs/05_cka.ipynb #1a972c37
+@patch
+def update(self:StreamingCKA, a, # (La, batch, d1) or (batch, d1)
+           b, # (Lb, batch, d2) or (batch, d2), the same rows
+          ):
+    "Add a minibatch of paired rows."
+    a, b = _as64(a, "a"), _as64(b, "b")
+    if a.ndim == 2: a, b = a[None], b[None]
+    if a.shape[1] != b.shape[1]: raise ValueError(f"paired inputs required: batch of {a.shape[1]} rows vs {b.shape[1]}")
+    if self.shift is None: self._start(a, b)
+    a, b = a - self.shift[0], b - self.shift[1]
+    n = a.shape[1]
+    ax, ay = a.pow(2).sum(-1), b.pow(2).sum(-1)  # (L, batch)
+    self.C += a.permute(1, 0, 2).reshape(n, -1).T @ b.permute(1, 0, 2).reshape(n, -1)
+    self.Cxx += a.transpose(1, 2) @ a; self.Cyy += b.transpose(1, 2) @ b
+    self.sx += a.sum(1); self.sy += b.sum(1); self.Ax += ax.sum(1); self.Ay += ay.sum(1)
+    self.axy += ax @ ay.T; self.axx += ax.pow(2).sum(1); self.ayy += ay.pow(2).sum(1)
+    self.a_y += torch.einsum("ln,mnd->lmd", ax, b); self.b_x += torch.einsum("mn,lnd->mld", ay, a)
+    self.a_x += torch.einsum("ln,lnd->ld", ax, a); self.b_y += torch.einsum("mn,mnd->md", ay, b)
+    self.n += n
+    return self
+
+# %% ../nbs/05_cka.ipynb #578ef4da
+@patch
+def value(self:StreamingCKA) -> torch.Tensor:
+    "The (La, Lb) debiased linear CKA of all rows seen so far."
+    n = self.n
+    if n < 4: raise ValueError(f"debiased CKA needs at least 4 rows in total, got {n}")
+    La, d1 = self.sx.shape; Lb, d2 = self.sy.shape
+    Cb = self.C.view(La, d1, Lb, d2)
+    sCs = torch.einsum("ld,ldme,me->lm", self.sx, Cb, self.sy)
+    ay_x = torch.einsum("lme,me->lm", self.a_y, self.sy)
+    bx_y = torch.einsum("mld,ld->lm", self.b_x, self.sx)
+    xy = self._hsic(Cb.pow(2).sum((1, 3)), self.sx[:, None], self.sy[None], self.Ax[:, None], self.Ay[None], self.axy, ay_x, bx_y, sCs, n)
+    def self_term(Cs, s, A, aa, a_s):
+        as_ = (a_s*s).sum(-1)
+        return self._hsic(Cs.pow(2).sum((1, 2)), s, s, A, A, aa, as_, as_, torch.einsum("ld,lde,le->l", s, Cs, s), n)
+    xx, yy = self_term(self.Cxx, self.sx, self.Ax, self.axx, self.a_x), self_term(self.Cyy, self.sy, self.Ay, self.ayy, self.b_y)
+    return hsic_ratio(xy, xx[:, None], yy[None])
 
 # %% ../nbs/05_cka.ipynb #e4e70593
 def cka_null(a, b, n_perm:int=100, seed:int=0, kind:str="linear", debiased:bool=False) -> dict:
@@ -245,7 +255,7 @@ def cka_perm_test(a, # (L, n, d1) activations, layer by layer
                  ) -> dict:
     "Matched-layer CKA (layer l of `a` vs layer l of `b`) with a row-permutation null computed on Gram matrices."
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
-    a, b = _check_pair(a, b, debiased, ndim=3)
+    a, b = check_pair(a, b, debiased, ndim=3)
     if a.shape[0] != b.shape[0]: raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
     if kind not in ("linear", "rbf"): raise ValueError(f"kind must be 'linear' or 'rbf', got {kind!r}")
     def gram(x):
@@ -254,10 +264,10 @@ def cka_perm_test(a, # (L, n, d1) activations, layer by layer
         return x @ x.transpose(1, 2)
     k, l = _gram_terms(gram(a), debiased), _gram_terms(gram(b), debiased)  # computed once; a permutation only re-indexes l
     kk, ll = _hsic_terms(k, k, debiased), _hsic_terms(l, l, debiased)
-    obs = _ratio(_hsic_terms(k, l, debiased), kk, ll)
+    obs = hsic_ratio(_hsic_terms(k, l, debiased), kk, ll)
     n, g = k[0].shape[-1], torch.Generator().manual_seed(seed)
     def permuted(p): return (l[0][:, p][:, :, p],) + ((l[1][:, p],) if debiased else ())
-    null = torch.stack([_ratio(_hsic_terms(k, permuted(p), debiased), kk, ll)
+    null = torch.stack([hsic_ratio(_hsic_terms(k, permuted(p), debiased), kk, ll)
                         for p in (torch.randperm(n, generator=g) for _ in range(n_perm))]) if n_perm else obs.new_zeros(0, len(obs))
     return {"cka": obs, "null": null, "null_mean": null.mean(0), "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
 
@@ -268,7 +278,7 @@ def cka_half_samples(a, # (L, n, d1) activations, layer by layer
                     ) -> torch.Tensor:
     "Item-level replicates of matched-layer CKA, (n_rep, L): the estimate plus the centred deviations of half-sample estimates."
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
-    a, b = _check_pair(a, b, debiased, ndim=3)
+    a, b = check_pair(a, b, debiased, ndim=3)
     if a.shape[0] != b.shape[0]: raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
     n = a.shape[1]
     if n < 8: raise ValueError(f"half-samples need at least 8 items, got {n}")
@@ -278,7 +288,7 @@ def cka_half_samples(a, # (L, n, d1) activations, layer by layer
     K, Lg = gram(a - a.mean(1, keepdim=True)), gram(b - b.mean(1, keepdim=True))
     def cka(idx):
         k, l = _gram_terms(K[:, idx][:, :, idx], debiased), _gram_terms(Lg[:, idx][:, :, idx], debiased)
-        return _ratio(_hsic_terms(k, l, debiased), _hsic_terms(k, k, debiased), _hsic_terms(l, l, debiased))
+        return hsic_ratio(_hsic_terms(k, l, debiased), _hsic_terms(k, k, debiased), _hsic_terms(l, l, debiased))
     g = torch.Generator().manual_seed(seed)
     full = cka(torch.arange(n))
     halves = torch.stack([cka(torch.randperm(n, generator=g)[:n//2]) for _ in range(n_rep)])

@@ -11,12 +11,12 @@ from .masks import pair_kappas
 from .config import GRIDS
 from .plan import sid
 from .store import SIDES, SUB_FIELDS, subs_of
-from .intervals import MIN_CHECKPOINTS, Resampler, combine, fmt
+from .intervals import MIN_CHECKPOINTS, Resampler, combine, fmt, est_cols, fmt_table
 
 # %% auto #0
-__all__ = ['CLAIMS', 'grid_name', 'restrict', 'mask_stack', 'mask_table', 'retention', 'vs_chance', 'cka_est', 'cka_table',
-           'layer_curve', 'stitch_frame', 'stitch_est', 'stitch_table', 'task_language', 'claims', 'findings',
-           'headlines', 'replication', 'design']
+__all__ = ['CLAIMS', 'grid_name', 'restrict', 'mask_stack', 'mask_est', 'mask_table', 'retention_ests', 'retention', 'vs_chance',
+           'cka_est', 'cka_table', 'layer_curve', 'stitch_frame', 'stitch_est', 'stitch_table', 'task_language',
+           'claims', 'findings', 'headlines', 'replication', 'design']
 
 # %% ../nbs/08a_claims.ipynb #88994e37
 def grid_name(g): return {"seeds": "across seeds", "languages": "across languages", "tasks": "across tasks", "checkpoints": "across checkpoints",
@@ -46,15 +46,21 @@ def mask_stack(masks:pd.DataFrame) -> torch.Tensor:
 # %% ../nbs/08a_claims.ipynb #9088c1ff
 def _stack(col) -> np.ndarray: return np.stack([np.asarray(list(x), dtype=float) for x in col])
 
+def mask_est(T:dict, rs:Resampler, grid:str, col:str="kappa") -> dict:
+    "The mean of `col` over a grid's mask pairs, with its interval over checkpoints and seeds."
+    d = T["mi"][T["mi"].grid == grid]
+    return rs.mean(d, SIDES["mi"], d[col])
+
 def mask_table(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Per grid: pairs, mean Jaccard and its count-matched chance level, kappa and NMI net of its null with intervals over checkpoints and seeds, share of pairs with MI p < 0.05."
+    "Per grid: pairs, mean Jaccard and its count-matched chance level, kappa and NMI net of its null with intervals, share of pairs with MI p < 0.05."
     rows = {}
     for g in [g for g in GRIDS if g in set(T["mi"].grid)]:
         d = T["mi"][T["mi"].grid == g]
-        k, n = rs.mean(d, SIDES["mi"], d["kappa"]), rs.mean(d, SIDES["mi"], d["nmi_net"])
-        rows[grid_name(g)] = {"pairs": len(d), "Jaccard": f"{d.jaccard.mean():.2f}", "Jaccard, chance": f"{d.jaccard_chance.mean():.2f}",
-                               "kappa": fmt(k), "NMI net of null": fmt(n, 3), "MI p < 0.05": f"{(d.p_value < 0.05).mean():.0%}", "_kappa": k}
-    return pd.DataFrame(rows).T
+        rows[grid_name(g)] = {"pairs": len(d), "Jaccard": d.jaccard.mean(), "Jaccard, chance": d.jaccard_chance.mean(), **est_cols("kappa", mask_est(T, rs, g)),
+                               **est_cols("NMI net of null", mask_est(T, rs, g, "nmi_net")), "MI p < 0.05": (d.p_value < 0.05).mean()}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs = {"digits": {"NMI net of null": 3}, "percent": ["MI p < 0.05"]}
+    return out
 
 # %% ../nbs/08a_claims.ipynb #7921aea0
 def _score_reps(rs:Resampler, task:str, ids, parts) -> np.ndarray:
@@ -72,32 +78,36 @@ def _ratio_reps(rs:Resampler, df:pd.DataFrame, task_col:str, num:str, den) -> np
     return out
 
 # %% ../nbs/08a_claims.ipynb #dc5ddc91
-def retention(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Test score of each task's subnetworks and controls relative to the unmasked model, with intervals over checkpoints, seeds and test items."
+def retention_ests(T:dict, rs:Resampler) -> dict:
+    "Per (task, variant): the test score relative to the unmasked model, with its interval over checkpoints, seeds and test items."
     v = T["validation"]
-    unm = v[v.variant == "unmasked"].set_index(list(SUB_FIELDS))
-    rows = {}
+    unm, out = v[v.variant == "unmasked"].set_index(list(SUB_FIELDS)), {}
     for (t, var), d in v[v.variant != "unmasked"].groupby(["task", "variant"], sort=False):
         den = list(unm.loc[subs_of(d), "parts"]) if "parts" in d else None
-        reps = _ratio_reps(rs, d, "task", "parts", den) if den is not None else None
-        e = rs.mean(d, ("",), d["relative"], reps)
-        rows[(t, var)] = {"subnetworks": e["n"], "relative score": fmt(e), "min": f"{d.relative.min():.2f}",
-                          "margin over chance kept": f"{d.margin_kept.mean():.2f}" if "margin_kept" in d else "", "_est": e}
-    return pd.DataFrame(rows).T
+        out[(t, var)] = rs.mean(d, ("",), d["relative"], _ratio_reps(rs, d, "task", "parts", den) if den is not None else None)
+    return out
+
+def retention(T:dict, rs:Resampler) -> pd.DataFrame:
+    "Test score of each task's subnetworks and controls relative to the unmasked model (with its interval), its minimum, the margin over chance kept."
+    v, ests = T["validation"], retention_ests(T, rs)
+    rows = {(t, var): {"subnetworks": ests[(t, var)]["n"], **est_cols("relative score", ests[(t, var)]), "min": d.relative.min(),
+                       "margin over chance kept": d.margin_kept.mean() if "margin_kept" in d else np.nan}
+            for (t, var), d in v[v.variant != "unmasked"].groupby(["task", "variant"], sort=False)}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 # %% ../nbs/08a_claims.ipynb #6d9e98c8
 def vs_chance(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Per task and language: the fine-tuned checkpoints' test score, the label-prior guesser's on the same items, the margin with its interval, the smallest margin."
+    "Per task and language: the checkpoints' test score, the label-prior guesser's on the same items, the margin with its interval, the smallest margin."
     v = T["validation"]
     u = v[v.variant == "unmasked"].drop_duplicates(["task", "ckpt", "lang"]).reset_index(drop=True)  # one row per checkpoint and language
     rows = {}
     for (t, l), d in u.groupby(["task", "lang"], sort=False):
         reps = np.stack([_score_reps(rs, t, ids, p) for ids, p in zip(d["items"], d["parts"])], 1) - d["chance"].to_numpy() if "parts" in d else None
-        e = rs.mean(d, ("",), d["score"] - d["chance"], reps)
-        rows[(t, l)] = {"checkpoints": len(d), "score": d.score.mean(), "chance": d.chance.mean(), "margin": e["value"], "low": e["lo"], "high": e["hi"],
-                        "smallest margin": float((d.score - d.chance).min()), "_est": e}
-    out = pd.DataFrame(rows).T
+        rows[(t, l)] = {"checkpoints": len(d), "score": d.score.mean(), "chance": d.chance.mean(),
+                        **est_cols("margin", rs.mean(d, ("",), d["score"] - d["chance"], reps)), "smallest margin": float((d.score - d.chance).min())}
+    out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.names = ["task", "language"]
+    out.attrs = {"digits": {c: 3 for c in ("score", "chance", "margin", "smallest margin")}}
     return out
 
 # %% ../nbs/08a_claims.ipynb #f4c364a7
@@ -120,13 +130,12 @@ def cka_est(T:dict, rs:Resampler, grid:str, measure:str) -> dict:
 # %% ../nbs/08a_claims.ipynb #64745e6b
 def cka_table(T:dict, rs:Resampler) -> pd.DataFrame:
     "Per grid: mean same-layer CKA on the same inputs, on parallel inputs each in its language, and between the unmasked checkpoints."
-    grids = [g for g in GRIDS if g in set(T["cka_reps"].grid)]
     rows = {}
-    for g in grids:
+    for g in [g for g in GRIDS if g in set(T["cka_reps"].grid)]:
         e = {m: cka_est(T, rs, g, m) for m in ("same_input", "parallel", "unmasked")}
-        rows[grid_name(g)] = {"pairs": e["same_input"]["n"], "same inputs, two masks": fmt(e["same_input"]), "parallel inputs": fmt(e["parallel"]),
-                               "unmasked models, parallel inputs": fmt(e["unmasked"]), "_est": e}
-    return pd.DataFrame(rows).T
+        rows[grid_name(g)] = {"pairs": e["same_input"]["n"], **est_cols("same inputs, two masks", e["same_input"]), **est_cols("parallel inputs", e["parallel"]),
+                               **est_cols("unmasked models, parallel inputs", e["unmasked"])}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 # %% ../nbs/08a_claims.ipynb #936169e1
 def layer_curve(T:dict, rs:Resampler, grid:str, col:str) -> pd.DataFrame:
@@ -164,13 +173,12 @@ def stitch_est(rs:Resampler, s:pd.DataFrame, what:str="ra_self") -> dict:
 def stitch_table(T:dict, rs:Resampler) -> pd.DataFrame:
     "Per grid, control and layer: mean RA and RA_self with intervals over checkpoints, seeds and test items; share of RA > 1; share ending at the init score."
     s = stitch_frame(T)
-    rows = {}
-    for (g, v, l), d in s.groupby(["grid", "variant", "layer"], sort=False):
-        ra, ras = stitch_est(rs, d, "ra"), stitch_est(rs, d, "ra_self")
-        rows[(grid_name(g), v.replace("_", " "), int(l))] = {"stitches": len(d), "RA": fmt(ra), "RA_self": fmt(ras),
-                                                               "RA > 1": f"{(d.ra > 1).mean():.0%}", "at init score": f"{np.mean(d.at_init):.0%}"}
-    out = pd.DataFrame(rows).T
+    rows = {(grid_name(g), v.replace("_", " "), int(l)): {"stitches": len(d), **est_cols("RA", stitch_est(rs, d, "ra")), **est_cols("RA_self", stitch_est(rs, d, "ra_self")),
+                                                          "RA > 1": (d.ra > 1).mean(), "at init score": float(np.mean(d.at_init))}
+            for (g, v, l), d in s.groupby(["grid", "variant", "layer"], sort=False)}
+    out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.names = ["grid", "variant", "layer"]
+    out.attrs = {"percent": ["RA > 1", "at init score"]}
     return out.sort_index()
 
 # %% ../nbs/08a_claims.ipynb #5c2f9df5
@@ -299,19 +307,19 @@ def findings(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> s
         out.append(f"- **Subnetworks.** {int(m.above_chance.sum())} of {len(m)} unmasked models were above chance on their stop sample"
                    + (f"; the other {len(excluded)} ({', '.join(sid(s) for s in excluded)}) are left out of every comparison below." if excluded and exclude_chance else "."))
     if "validation" in T and len(T["validation"]):
-        r = retention(T, rs)
+        r = fmt_table(retention(T, rs))
         out.append("- **Retention on test** (score relative to the unmasked model, on test items pruning never saw): "
                    + "; ".join(f"{t}: subnetworks {r.loc[(t, 'subnetwork'), 'relative score']}, random same-size {r.loc[(t, 'random'), 'relative score']}, "
                                f"bad {r.loc[(t, 'bad'), 'relative score']}" for t in dict.fromkeys(i[0] for i in r.index)) + ".")
     if "mi" in T and len(T["mi"]):
-        mt = mask_table(T, rs)
+        mt = fmt_table(mask_table(T, rs))
         out.append("- **Masks** (kappa: 0 = random masks with the same heads per layer, 1 = identical): " + "; ".join(f"{g} {r['kappa']}" for g, r in mt.iterrows())
                    + ". Raw Jaccard against its chance level: " + "; ".join(f"{g} {r['Jaccard']} vs {r['Jaccard, chance']}" for g, r in mt.iterrows()) + ".")
     if "cka_reps" in T and len(T["cka_reps"]):
-        ct = cka_table(T, rs)
+        ct = fmt_table(cka_table(T, rs))
         out.append("- **CKA, same inputs through two masks** (how different the subnetworks are): " + "; ".join(f"{g} {r['same inputs, two masks']}" for g, r in ct.iterrows()) + ".")
         if "across languages" in ct.index:
-            e = ct.loc["across languages", "_est"]
+            e = {m: cka_est(T, rs, "languages", m) for m in ("parallel", "unmasked")}
             gap = combine(lambda a, b: a - b, e["parallel"], e["unmasked"])
             out.append(f"- **CKA across languages, each subnetwork on its own language** (cross-lingual alignment): {fmt(e['parallel'])}, against "
                        f"{fmt(e['unmasked'])} for the unmasked models on the same parallel inputs (what the inputs alone do); difference {fmt(gap)}.")
@@ -332,9 +340,10 @@ def headlines(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> 
     T, _ = restrict(T, exclude_chance)
     rs, est = Resampler(T, n_boot, seed), {}
     if "validation" in T and len(T["validation"]):
-        est |= {f"retention, {t}": r["_est"] for (t, var), r in retention(T, rs).iterrows() if var == "subnetwork"}
-    if "mi" in T and len(T["mi"]): est |= {f"kappa, {g}": r["_kappa"] for g, r in mask_table(T, rs).iterrows()}
-    if "cka_reps" in T and len(T["cka_reps"]): est |= {f"CKA same inputs, {g}": r["_est"]["same_input"] for g, r in cka_table(T, rs).iterrows()}
+        est |= {f"retention, {t}": e for (t, var), e in retention_ests(T, rs).items() if var == "subnetwork"}
+    if "mi" in T and len(T["mi"]): est |= {f"kappa, {grid_name(g)}": mask_est(T, rs, g) for g in GRIDS if g in set(T["mi"].grid)}
+    if "cka_reps" in T and len(T["cka_reps"]):
+        est |= {f"CKA same inputs, {grid_name(g)}": cka_est(T, rs, g, "same_input") for g in GRIDS if g in set(T["cka_reps"].grid)}
     if "stitching" in T and len(T["stitching"]):
         s = stitch_frame(T)
         base = s[(s.variant == "none") & (s.grid != "identity")]

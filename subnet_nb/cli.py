@@ -91,6 +91,23 @@ def cmd_study_report(args) -> int:
 # %% ../nbs/09_cli.ipynb #92589d63
 PRESET_NAMES = ["embedded", "verses", "paper"]  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
 
+# %% ../nbs/09_cli.ipynb #85d19756
+def _config_args(p:argparse.ArgumentParser):
+    "The two ways to name a study's config: a preset, or a file (which may name a preset)."
+    p.add_argument("--preset", choices=PRESET_NAMES, help="a preset config (default: embedded)")
+    p.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
+
+def _slurm_args(p:argparse.ArgumentParser):
+    "The options of `--executor slurm`."
+    g = p.add_argument_group("Slurm options (with --executor slurm)")
+    g.add_argument("--partition", help="Slurm partition (default: the cluster's default)")
+    g.add_argument("--gpus", type=int, default=0, help="GPUs per job (default 0)")
+    g.add_argument("--cpus", type=int, default=2, help="CPUs per job (default 2)")
+    g.add_argument("--mem-gb", type=float, default=8, help="memory per job in GB (default 8)")
+    g.add_argument("--time-min", type=int, default=120, help="time limit per job in minutes (default 120); jobs hitting it are requeued")
+    g.add_argument("--units-per-job", type=int, default=16, help="units run by one job (default 16)")
+    g.add_argument("--sbatch", action="append", metavar="KEY=VALUE", help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
+
 # %% ../nbs/09_cli.ipynb #edc50cb1
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `subnet_nb` command."
@@ -104,23 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("study", help="run the whole study from a config, resumably; show its status; write its report")
     ss = s.add_subparsers(dest="study_command", metavar="STUDY_COMMAND", required=True)
     r = ss.add_parser("run", help="run (or resume) a study into --out")
-    r.add_argument("--preset", choices=PRESET_NAMES, help="a preset config (default: embedded)")
-    r.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
+    _config_args(r)
     r.add_argument("--out", required=True, help="the result folder")
     r.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     r.add_argument("--executor", choices=["local", "slurm"], default="local", help="run units here (default) or as Slurm jobs")
-    g = r.add_argument_group("Slurm options (with --executor slurm)")
-    g.add_argument("--partition", help="Slurm partition (default: the cluster's default)")
-    g.add_argument("--gpus", type=int, default=0, help="GPUs per job (default 0)")
-    g.add_argument("--cpus", type=int, default=2, help="CPUs per job (default 2)")
-    g.add_argument("--mem-gb", type=float, default=8, help="memory per job in GB (default 8)")
-    g.add_argument("--time-min", type=int, default=120, help="time limit per job in minutes (default 120); jobs hitting it are requeued")
-    g.add_argument("--units-per-job", type=int, default=16, help="units run by one job (default 16)")
-    g.add_argument("--sbatch", action="append", metavar="KEY=VALUE", help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
+    _slurm_args(r)
     r.set_defaults(func=cmd_study_run)
     pl = ss.add_parser("plan", help="units, examples, tokens, disk and estimated wall time of a study, before running it")
-    pl.add_argument("--preset", choices=PRESET_NAMES, help="a preset config (default: embedded)")
-    pl.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
+    _config_args(pl)
     pl.add_argument("--tflops", type=float, help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
     pl.add_argument("--no-timing", action="store_true", help="count only (no calibration run)")
     pl.set_defaults(func=cmd_study_plan)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_config.ipynb #4ed73954
 from __future__ import annotations
-import dataclasses, functools, hashlib, inspect, json, re
+import dataclasses, functools, hashlib, json, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import yaml
@@ -12,11 +12,11 @@ from fastcore.basics import patch
 from .files import quiet_transformers
 from .embedded import embedded_model_dir
 from .models import tiny_encoder
-from .data import get_task, check_lang, load_task, PRUNE_SPLIT
+from .data import get_task, check_lang, load_task
 import subnet_nb.verses  # registers the verse tasks (their text is read only when a verse task is loaded)
 from .finetune import FinetuneConfig
-from .pruning import find_subnetwork, SCHEDULES, CRITERIA
-from .stitching import stitch
+from .pruning import PruneConfig
+from .stitching import StitchConfig
 
 # %% auto #0
 __all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'LIST_FIELDS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'StudyConfig', 'get_config',
@@ -93,6 +93,22 @@ def probe_task(self:StudyConfig) -> str:
 def ref_lang(self:StudyConfig) -> str:
     "The language both sides of a cross-language CKA pair read for the same-input question: `cka['same_input_lang']`, or the first language."
     return self.cka.get("same_input_lang") or self.langs[0]
+
+# %% ../nbs/07_config.ipynb #a6dd03e4
+@patch
+def finetune_config(self:StudyConfig, task:str, ckpt:int) -> FinetuneConfig:
+    "The `FinetuneConfig` of checkpoint `ckpt` (its fine-tuning seed) of `task`."
+    return FinetuneConfig.from_dict(self.finetune_for(task), model=self.model, task=task, langs=self.langs, max_length=self.max_length, seed=ckpt)
+
+@patch(as_prop=True)
+def prune_settings(self:StudyConfig) -> PruneConfig:
+    "The `prune` settings as a `PruneConfig` (inputs cut at the study's `max_length`)."
+    return PruneConfig.from_dict(self.prune, max_length=self.max_length)
+
+@patch(as_prop=True)
+def stitch_settings(self:StudyConfig) -> StitchConfig:
+    "The `stitch` settings as a `StitchConfig` (inputs cut at the study's `max_length`)."
+    return StitchConfig.from_dict(self.stitch, max_length=self.max_length)
 
 # %% ../nbs/07_config.ipynb #0ad042b5
 PRESETS = {
@@ -171,10 +187,6 @@ def model_layers(model:str) -> int:
     "Number of transformer layers of `model` (\"embedded\", a local folder or a Hub name), from its config alone."
     return model_config(model).num_hidden_layers
 
-# %% ../nbs/07_config.ipynb #294f62c0
-def _allowed(fn, exclude=()):
-    return [p for p in inspect.signature(fn).parameters if p not in exclude]
-
 # %% ../nbs/07_config.ipynb #d403efa4
 def _need(ok, msg):
     if not ok: raise ValueError(msg)
@@ -196,20 +208,14 @@ def _check_grid(cfg:StudyConfig):
 
 # %% ../nbs/07_config.ipynb #b3359a13
 def _check_steps(cfg:StudyConfig):
-    "Step settings are the step's own arguments, with valid values (a per-task setting names registered tasks)."
-    steps = (("finetune", _allowed(FinetuneConfig, ("model", "task", "langs", "max_length", "seed"))),
-             ("prune", _allowed(find_subnetwork, ("model", "tokenizer", "task", "lang", "seed", "block_seed", "max_length", "progress"))),
-             ("stitch", _allowed(stitch, ("front", "end", "tokenizer", "task", "lang", "layer", "end_layer", "front_variant", "variant_seed", "max_length", "progress"))),
-             ("cka", ["task", "split", "n", "site", "pool", "kind", "debiased", "n_perm", "n_rep", "same_input_lang"]))
-    for k, allowed in steps:
-        _need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} setting(s) {bad}; allowed: {allowed}")
+    "Step settings are the step's own (its settings dataclass), with valid values (a per-task setting names registered tasks)."
     for k, v in cfg.finetune.items():  # a setting given per task names registered tasks (a typo would silently fall back to the default)
         for t in (v if isinstance(v, dict) else ()): get_task(t)
     for t in cfg.tasks:
-        for c in cfg.checkpoints: FinetuneConfig(model=cfg.model, task=t, langs=cfg.langs, max_length=cfg.max_length, seed=c, **cfg.finetune_for(t))  # validates values
-    _need(cfg.prune.get("schedule", "michel") in SCHEDULES, f"unknown prune schedule {cfg.prune.get('schedule')!r}; choose from {sorted(SCHEDULES)}")
-    _need(cfg.prune.get("criterion", "relative") in CRITERIA, f"unknown prune criterion {cfg.prune.get('criterion')!r}; choose from {list(CRITERIA)}")
-    _need(0 < cfg.prune.get("threshold", 0.9) <= 1, f"prune threshold must be in (0, 1], got {cfg.prune.get('threshold')}")
+        for c in cfg.checkpoints: cfg.finetune_config(t, c)
+    cfg.prune_settings, cfg.stitch_settings
+    allowed = ["task", "split", "n", "site", "pool", "kind", "debiased", "n_perm", "n_rep", "same_input_lang"]
+    _need(not (bad := sorted(set(cfg.cka) - set(allowed))), f"unknown cka setting(s) {bad}; allowed: {allowed}")
 
 # %% ../nbs/07_config.ipynb #5245b47d
 def _check_pairs(cfg:StudyConfig):
@@ -229,13 +235,14 @@ def _check_pairs(cfg:StudyConfig):
 # %% ../nbs/07_config.ipynb #1a25a1a0
 def _check_sizes(cfg:StudyConfig):
     "Every sample fits its split (embedded data only: checking Hub data would download it)."
-    ps, probe = cfg.prune.get("split", PRUNE_SPLIT), cfg.probe_task
+    ps, ss, probe = cfg.prune_settings, cfg.stitch_settings, cfg.probe_task
     sizes = [x for t in cfg.tasks for x in (("finetune n_train", "train", cfg.finetune_for(t).get("n_train"), (t,)),
                                             ("finetune n_eval", "dev", cfg.finetune_for(t).get("n_eval"), (t,)), ("finetune n_eval", "test", cfg.finetune_for(t).get("n_eval"), (t,)))]
-    sizes += [("prune stop_n", cfg.prune.get("stop_split", "dev"), cfg.prune.get("stop_n"), cfg.tasks),
-             ("n_eval", "test", cfg.n_eval, cfg.tasks), ("stitch n_train", "train", cfg.stitch.get("n_train"), cfg.tasks),
-             ("stitch n_test", "test", cfg.stitch.get("n_test"), cfg.tasks), ("cka n", cfg.cka["split"], cfg.cka["n"], (probe,))]
-    if (n := cfg.prune.get("n")) is not None: sizes.append((f"prune n x {max(cfg.seeds) + 1} seeds (disjoint samples)", ps, n*(max(cfg.seeds) + 1), cfg.tasks))
+    sizes += [("prune stop_n", ps.stop_split, ps.stop_n, cfg.tasks),
+             ("n_eval", "test", cfg.n_eval, cfg.tasks), ("stitch n_train + holdout" if ss.holdout else "stitch n_train", "train",
+              None if ss.n_train is None and not ss.holdout else (ss.n_train or 0) + ss.holdout, cfg.tasks),
+             ("stitch n_test", "test", ss.n_test, cfg.tasks), ("cka n", cfg.cka["split"], cfg.cka["n"], (probe,))]
+    if ps.n is not None: sizes.append((f"prune n x {max(cfg.seeds) + 1} seeds (disjoint samples)", ps.split, ps.n*(max(cfg.seeds) + 1), cfg.tasks))
     for name, split, n, tasks in sizes:  # embedded data only: checking Hub data would download it
         for t in (t for t in tasks if n is not None and get_task(t).source == "embedded"):
             size = min(len(load_task(t, l, split)) for l in cfg.langs)

@@ -22,8 +22,7 @@ __all__ = ['SPLITS', 'PRUNE_SPLIT', 'DEFAULT_LANGS', 'TASKS', 'METRICS', 'EMOJI_
            'HUB_TASKS', 'HUB_DATA_ENV', 'PRUNE_FRACTION', 'Task', 'register_task', 'accuracy', 'macro_f1', 'entity_f1',
            'compute_metrics', 'extend_predictions', 'emoji_table', 'split_by_item', 'emoji_items', 'emoji_pairs',
            'quiet_datasets', 'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc', 'normalise_wikiann',
-           'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task', 'tokenize_task', 'collator', 'make_loader',
-           'task_table']
+           'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task']
 
 # %% ../nbs/01_data.ipynb #acd42f3a
 SPLITS = ("train", "dev", "test")  # the data's splits
@@ -380,65 +379,3 @@ def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
         else: rows = np.random.default_rng(seed).permutation(len(ds))[:n]
         ds = ds.select(rows.tolist())
     return ds
-
-# %% ../nbs/01_data.ipynb #bf8e499d
-def tokenize_task(ds:Dataset, # rows from `load_task`
-                  tokenizer, # a fast tokenizer (word ids are needed for token tasks)
-                  task:Task|str, # the task the rows belong to
-                  max_length:int=128, # truncate longer inputs
-                 ) -> Dataset:
-    "Tokenise a task's rows: input_ids, attention_mask and `labels` (ints, or per-sub-token ids with -100)."
-    task = get_task(task) if isinstance(task, str) else task
-    if max_length < 8: raise ValueError(f"max_length={max_length} is too short; use at least 8")
-    def enc(b):
-        if task.inputs == "pair": return tokenizer(b["text"], b["text_pair"], truncation=True, max_length=max_length)
-        if task.inputs == "text": return tokenizer(b["text"], truncation=True, max_length=max_length)
-        out = tokenizer(b["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
-        aligned = []
-        for i, word_labels in enumerate(b["labels"]):
-            prev, row = None, []
-            for w in out.word_ids(i):
-                row.append(-100 if w is None or w == prev else int(word_labels[w]))
-                prev = w
-            aligned.append(row)
-        out["labels"] = aligned
-        return out
-    keep = [c for c in ds.column_names if c in ("label", "labels")]
-    out = quiet_map(ds, enc, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
-    return out.rename_column("label", "labels") if "label" in out.column_names else out
-
-# %% ../nbs/01_data.ipynb #7c266bbb
-def collator(task:Task|str, tokenizer):
-    "The dynamic-padding collator for `task` (labels of token tasks padded with -100)."
-    from transformers import DataCollatorWithPadding, DataCollatorForTokenClassification
-    task = get_task(task) if isinstance(task, str) else task
-    return DataCollatorForTokenClassification(tokenizer) if task.kind == "token" else DataCollatorWithPadding(tokenizer)
-
-# %% ../nbs/01_data.ipynb #917804ac
-def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
-                tokenizer, task:Task|str,
-                batch_size:int=32, shuffle:bool=False,
-                seed:int=0, # seed of the shuffling
-               ) -> torch.utils.data.DataLoader:
-    "A DataLoader with dynamic padding over tokenised rows."
-    g = torch.Generator().manual_seed(seed)
-    cols = [c for c in ("input_ids", "attention_mask", "token_type_ids", "labels") if c in ds.column_names]
-    return torch.utils.data.DataLoader(ds.select_columns(cols), batch_size=batch_size, shuffle=shuffle, generator=g,
-                                       collate_fn=collator(task, tokenizer))
-
-# %% ../nbs/01_data.ipynb #7f490305
-def task_table(tasks=("emoji-topic", "emoji-sentiment", "emoji-pair"), langs=DEFAULT_LANGS, tokenizer=None) -> pd.DataFrame:
-    "Split sizes, class balance and (with a tokenizer) mean tokens per item, per task and language."
-    rows = []
-    for name in tasks:
-        task = get_task(name)
-        for lang in langs:
-            sp = {s: load_task(name, lang, s) for s in ("train", PRUNE_SPLIT, "dev", "test")}
-            counts = np.bincount(sp["train"]["label"], minlength=task.num_labels)
-            row = {"task": name, "lang": lang, **{f"n_{s}": len(v) for s, v in sp.items()},
-                   "classes": task.num_labels, "largest class": round(counts.max()/counts.sum(), 3)}
-            if tokenizer is not None:
-                enc = tokenize_task(sp["train"], tokenizer, task)
-                row["mean tokens"] = round(float(np.mean([len(i) for i in enc["input_ids"]])), 1)
-            rows.append(row)
-    return pd.DataFrame(rows)

@@ -19,18 +19,39 @@ from tqdm.auto import tqdm
 from .files import cache_dir
 from .files import quiet_transformers, write_checksums, verify_checksums
 from .models import load_model
-from .data import Task, get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, DEFAULT_LANGS
+from .data import Task, get_task, check_lang, load_task, compute_metrics, extend_predictions, DEFAULT_LANGS
+from .batches import tokenize_task, make_loader
 
 # %% auto #0
-__all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'predict', 'evaluate', 'finetune', 'load_finetuned',
-           'finetuned']
+__all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'Settings', 'FinetuneConfig', 'predict', 'evaluate', 'finetune',
+           'load_finetuned', 'finetuned']
+
+# %% ../nbs/02_finetune.ipynb #ee3310bc
+class Settings:
+    "Base of a step's settings (a dataclass): built from a config file's dict or copied with changes, validated either way."
+    step = "step"  # the step's name in messages and config files
+    @classmethod
+    def names(cls, fixed=()) -> list:
+        "The settings a config file may give: every field but the `fixed` ones its caller sets."
+        return [f.name for f in dataclasses.fields(cls) if f.name not in fixed]
+    @classmethod
+    def from_dict(cls, d:dict|None, # the step's settings as a config file gives them
+                  **fixed): # fields the caller sets itself (a config file may not)
+        "The settings `d` with `fixed`; an unknown name is a one-line `ValueError`, bad values fail in `__post_init__`."
+        allowed = cls.names(fixed)
+        if bad := sorted(set(d or {}) - set(allowed)): raise ValueError(f"unknown {cls.step} setting(s) {bad}; allowed: {allowed}")
+        return cls(**(d or {}), **fixed)
+    def update(self, **kw):
+        "A copy with the settings `kw` changed, validated again."
+        return type(self).from_dict({**asdict(self), **kw})
 
 # %% ../nbs/02_finetune.ipynb #2d3217f4
 DATA_VERSION = 2  # part of every checkpoint's key: bump when the rows a config trains on change (2: the `prune` split is held out)
 
 @dataclass
-class FinetuneConfig:
+class FinetuneConfig(Settings):
     "Everything that determines a fine-tuned checkpoint."
+    step = "finetune"
     model: str = "embedded"  # Hub name, local folder or "embedded"
     task: str = "emoji-topic"
     langs: tuple = DEFAULT_LANGS  # trained jointly
@@ -176,6 +197,12 @@ def _write_checkpoint(model, tok, record:dict, out:Path):
     if out.exists(): shutil.rmtree(out)
     os.replace(tmp, out)
 
+# %% ../nbs/02_finetune.ipynb #3195a958
+def _epoch_record(model, tok, task:Task, dev:dict, epoch:int, loss:float) -> dict:
+    "One epoch's entry in the training history: its training loss and the dev score per language and on average."
+    scores = evaluate(model, tok, task, dev)
+    return {"epoch": epoch + 1, "train_loss": loss, "dev_score": float(np.mean([s["score"] for s in scores.values()])), "dev": {l: s["score"] for l, s in scores.items()}}
+
 # %% ../nbs/02_finetune.ipynb #4c46853c
 def finetune(cfg:FinetuneConfig, # what to train
              out:str|Path, # folder of the finished checkpoint
@@ -203,9 +230,8 @@ def finetune(cfg:FinetuneConfig, # what to train
         if cfg.patience is not None and best is not None and epoch - best["epoch"] >= cfg.patience: break  # no gain for `patience` epochs
         loader = make_loader(train, tok, task, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed*1000 + epoch)
         loss = _train_epoch(model, loader, task, weight, opt, sched, device, f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", progress)
-        scores = evaluate(model, tok, task, dev)
-        mean_dev = float(np.mean([s["score"] for s in scores.values()]))
-        history.append({"epoch": epoch + 1, "train_loss": loss, "dev_score": mean_dev, "dev": {l: s["score"] for l, s in scores.items()}})
+        history.append(_epoch_record(model, tok, task, dev, epoch, loss))
+        mean_dev = history[-1]["dev_score"]
         if progress: print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.3f}, mean dev {task.metric} {mean_dev:.3f}")
         if best is None or mean_dev > best["dev_score"]: best, best_weights = {"epoch": epoch + 1, "dev_score": mean_dev}, _trained_state(model, frozen)
         _save_state(state, model, opt, sched, epoch + 1, history, best, best_weights, frozen)

@@ -10,7 +10,7 @@ from scipy import stats
 from .store import SIDES
 
 # %% auto #0
-__all__ = ['LEVEL', 'MIN_CHECKPOINTS', 'Resampler', 'combine', 'fmt']
+__all__ = ['LEVEL', 'MIN_CHECKPOINTS', 'Resampler', 'combine', 'fmt', 'est_cols', 'fmt_table']
 
 # %% ../nbs/08_intervals.ipynb #86d0ba86
 LEVEL = 0.95  # the level of every interval in the report
@@ -124,3 +124,28 @@ def combine(fn, *ests) -> dict:
 def fmt(e:dict, digits:int=2) -> str:
     "'value [low, high] (n=..)'."
     return f"{e['value']:.{digits}f} [{e['lo']:.{digits}f}, {e['hi']:.{digits}f}] (n={e['n']})"
+
+# %% ../nbs/08_intervals.ipynb #cefd128a
+def est_cols(name:str, e:dict) -> dict:
+    "The columns of estimate `e` in a table: `name` (its value), `name low`, `name high`, `name n`."
+    return {name: e["value"], f"{name} low": e["lo"], f"{name} high": e["hi"], f"{name} n": e["n"]}
+
+# %% ../nbs/08_intervals.ipynb #06ec62cd
+def _cell(x, digits:int, percent:bool) -> str:
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool): return str(x)
+    if isinstance(x, (float, np.floating)): return "" if np.isnan(x) else f"{x:.0%}" if percent else f"{x:.{digits}f}"
+    return x
+
+def fmt_table(df:pd.DataFrame, digits:dict|None=None, # digits per column (default: the table's `attrs["digits"]`, else 2)
+              percent=None, # columns shown as percentages (default: the table's `attrs["percent"]`)
+             ) -> pd.DataFrame:
+    "A table of numbers for a page: each estimate's four columns as one `value [low, high] (n=k)`, shares as percentages, numbers rounded."
+    digits, percent = {**df.attrs.get("digits", {}), **(digits or {})}, set(percent or df.attrs.get("percent", ()))
+    parts = {f"{c} {s}" for c in df.columns if f"{c} low" in df and f"{c} high" in df for s in ("low", "high", "n")}
+    out = {}
+    for c in (c for c in df.columns if c not in parts):
+        d = digits.get(c, 2)
+        if f"{c} low" in parts:
+            out[c] = [fmt(dict(value=v, lo=lo, hi=hi, n=int(n)), d) for v, lo, hi, n in zip(df[c], df[f"{c} low"], df[f"{c} high"], df[f"{c} n"])]
+        else: out[c] = [_cell(x, d, c in percent) for x in df[c]]
+    return pd.DataFrame(out, index=df.index)

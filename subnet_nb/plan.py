@@ -10,7 +10,8 @@ from typing import NamedTuple
 import numpy as np, pandas as pd, torch
 from .files import quiet_transformers
 from .models import masked
-from .data import get_task, load_task, tokenize_task, PRUNE_SPLIT
+from .data import get_task, load_task, PRUNE_SPLIT
+from .batches import tokenize_task
 from .config import StudyConfig, GRIDS, model_config, model_layers
 
 # %% auto #0
@@ -174,7 +175,7 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
         r, t = rows[kind], T[(task, lang)]
         if new: r["examples"] += n; r["tokens"] += n*t
         r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
-    pr, st, ck = cfg.prune, cfg.stitch, cfg.cka
+    pr, ss, ck = cfg.prune_settings, cfg.stitch_settings, cfg.cka
     probe = cfg.probe_task
     for u in units:
         rows[u.kind]["units"] += 1; k = u.kw
@@ -186,8 +187,8 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
                 add("finetune", k["task"], l, _rows(k["task"], l, "test", f.get("n_eval")), fwd=1)
         elif u.kind == "subnetwork":
             t, l = k["sub"].task, k["sub"].lang
-            add("subnetwork", t, l, _rows(t, l, pr.get("split", PRUNE_SPLIT), pr.get("n")), grad=PRUNE_STEPS + 1)
-            add("subnetwork", t, l, _rows(t, l, pr.get("stop_split", "dev"), pr.get("stop_n")), fwd=PRUNE_STEPS + 2)
+            add("subnetwork", t, l, _rows(t, l, pr.split, pr.n), grad=PRUNE_STEPS + 1)
+            add("subnetwork", t, l, _rows(t, l, pr.stop_split, pr.stop_n), fwd=PRUNE_STEPS + 2)
         elif u.kind == "validation": add("validation", k["sub"].task, k["sub"].lang, _rows(k["sub"].task, k["sub"].lang, "test", cfg.n_eval), fwd=4)
         elif u.kind == "transfer":
             for l in cfg.langs: add("transfer", k["ckpt"].task, l, _rows(k["ckpt"].task, l, "test", cfg.n_eval), fwd=len(cfg.langs) + 1)
@@ -195,9 +196,9 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
         elif u.kind == "stitching":
             t, l, layer = k["end"].task, k["end"].lang, k["layer"]
             front, end = (layer + 1)/L, (L - layer - 1)/L
-            ntr, nte = _rows(t, l, "train", st.get("n_train")), _rows(t, l, "test", st.get("n_test"))
+            ntr, nte = _rows(t, l, "train", ss.n_train), _rows(t, l, "test", ss.n_test)
             add("stitching", t, l, ntr + nte, fwd=front)  # front states (the end's own are reused across stitches: not counted)
-            add("stitching", t, l, ntr, grad=st.get("epochs", 10)*end, new=False)
+            add("stitching", t, l, ntr, grad=ss.epochs*end, new=False)
             add("stitching", t, l, nte, fwd=3*end, new=False)  # init, stitched and own scores
     df = pd.DataFrame(rows).T
     df.index.name = "kind"
@@ -205,25 +206,35 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
 
 # %% ../nbs/07a_plan.ipynb #a4c7862d
 def _cka_madds(cfg:StudyConfig) -> float:
-    "Multiply-adds of one CKA unit: three layer x layer matrices (Gram products and HSIC terms), matched-layer permutations and half-samples."
+    "Multiply-adds of one CKA unit as `cka_compare` computes it: three measures' matrices, two measures' permutations and half-samples."
     c, L, d = cfg.cka, model_layers(cfg.model), model_config(cfg.model).hidden_size
-    probe = cfg.probe_task
-    n = _rows(probe, cfg.langs[0], c["split"], c["n"])
-    per = 2*L*n*n*d + L*L*n*n  # Gram matrices of both sides, then every pair of layers
-    return 3*per + 2*(c.get("n_perm", 0) + c.get("n_rep", 0))*L*n*n
+    n = _rows(cfg.probe_task, cfg.langs[0], c["split"], c["n"])
+    if n < d: fixed, perm, rep = 2*L*n*n*d + L*L*n*n, L*n*n, 3*L*(n//2)**2  # Gram matrices, then re-indexed sums
+    else: fixed, perm, rep = L*L*n*d*d + 2*L*n*d*d, L*n*d*d, 3*L*(n//2)*d*d  # (d x n)(n x d) feature products
+    return 3*fixed + 2*(c.get("n_perm", 0)*perm + c.get("n_rep", 0)*rep)
+
+# %% ../nbs/07a_plan.ipynb #91f305a9
+def _matmul_rate(device:str, size:int=1024) -> float:
+    "Float32 multiply-adds per second of a square matrix product on `device` (after a warm-up): the rate CKA runs at."
+    a = torch.randn(size, size, device=device)
+    for _ in range(2):
+        t0 = time.perf_counter(); [a @ a for _ in range(3)]
+        if device.startswith("cuda"): torch.cuda.synchronize()
+        rate = 3*size**3/(time.perf_counter() - t0)
+    return rate
 
 # %% ../nbs/07a_plan.ipynb #edcdfefe
 def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
-              model_passes:bool=True, # time the model's passes (else only the float64 matrix-product rate of the CPU)
+              model_passes:bool=True, # time the model's passes (else only the device's float32 matrix-product rate)
              ) -> dict:
-    "Seconds per token of a forward pass, a training step and a frozen-weight backward pass of a random-weight model of `cfg.model`'s architecture; float64 multiply-adds per second."
+    "Seconds per token of a forward pass, a training step and a frozen-weight backward pass of a random-weight model of `cfg.model`'s architecture; float32 multiply-adds per second."
     import transformers
     config = model_config(cfg.model)
     device = device or cfg.device
     if device.startswith("cuda") and not torch.cuda.is_available(): device = "cpu"
     torch.manual_seed(0)
     with quiet_transformers(): model = transformers.AutoModelForSequenceClassification.from_config(config).to(device) if model_passes else None
-    bs = max(1, min(cfg.stitch.get("batch_size", 32), 2 if device == "cpu" else 32))  # a CPU is near its throughput at a few sequences
+    bs = max(1, min(cfg.stitch_settings.batch_size, 2 if device == "cpu" else 32))  # a CPU is near its throughput at a few sequences
     x = {"input_ids": torch.randint(5, config.vocab_size, (bs, cfg.max_length), device=device), "attention_mask": torch.ones(bs, cfg.max_length, dtype=torch.long, device=device),
          "labels": torch.zeros(bs, dtype=torch.long, device=device)}
     def timed(fn):
@@ -245,8 +256,7 @@ def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
         out.update(fwd=timed(fwd), train=timed(train))
         for p in model.parameters(): p.requires_grad_(False)
         out["grad"] = timed(grad)
-    a = torch.randn(1024, 1024, dtype=torch.float64)
-    t0 = time.perf_counter(); [a @ a for _ in range(3)]; out["madds_cpu"] = 3*1024**3/(time.perf_counter() - t0)
+    out["madds_f32"] = _matmul_rate(device)
     H, F = config.hidden_size, config.intermediate_size
     out["fwd_flops_per_token"] = 2*config.num_hidden_layers*(4*H*H + 2*H*F + 2*cfg.max_length*H)  # linear layers and attention, per token
     if model_passes: out["gflops_fwd"] = out["fwd_flops_per_token"]/out["fwd"]/1e9
@@ -269,7 +279,8 @@ def plan_disk(cfg:StudyConfig) -> dict:
     probe = cfg.probe_task
     n_cka = _rows(probe, cfg.langs[0], cfg.cka["split"], cfg.cka["n"])
     ends = {u.kw["end"] for u in units if u.kind == "stitching"}
-    state = max(((_rows(e.task, e.lang, "train", cfg.stitch.get("n_train")) + _rows(e.task, e.lang, "test", cfg.stitch.get("n_test")))
+    ss = cfg.stitch_settings
+    state = max(((_rows(e.task, e.lang, "train", ss.n_train) + _rows(e.task, e.lang, "test", ss.n_test))
                  *cfg.max_length*H*4 for e in ends), default=0)
     return {"checkpoints": sum(u.kind == "finetune" for u in units)*n_params*4, "activations": sum(u.kind == "activations" for u in units)*n_cka*L*H*4,
             "tables and parts": 2_000*len(units) + sum(u.kind == "cka" for u in units)*L*L*200, "stitch front states (per stitch)": state, "params": n_params}
@@ -280,10 +291,11 @@ def study_plan(cfg:StudyConfig, timing:bool=True, tflops:float|None=None, tokeni
     w = plan_work(cfg, tokenizer)
     disk = plan_disk(cfg)
     if timing or tflops:
-        cal = calibrate(cfg, model_passes=not tflops)  # at a given throughput only the CPU's matrix-product rate (for CKA) is measured
+        cal = calibrate(cfg, model_passes=not tflops)  # at a given throughput nothing needs timing
         rate = {k: (cal[k] if not tflops else cal["fwd_flops_per_token"]*f/(tflops*1e12)) for k, f in (("fwd", 1), ("train", 3), ("grad", 2))}
         w["hours"] = (w.fwd*rate["fwd"] + w.train*rate["train"] + w.grad*rate["grad"])/3600
-        if "cka" in w.index: w.loc["cka", "hours"] = w.loc["cka", "units"]*_cka_madds(cfg)/cal["madds_cpu"]/3600
+        cal["cka_madds_per_s"] = tflops*1e12/2 if tflops else cal["madds_f32"]  # CKA runs on the study's device too
+        if "cka" in w.index: w.loc["cka", "hours"] = w.loc["cka", "units"]*_cka_madds(cfg)/cal["cka_madds_per_s"]/3600
         disk["calibration"] = cal
     return w, disk
 
@@ -298,10 +310,10 @@ def format_plan(cfg:StudyConfig, w:pd.DataFrame, disk:dict, tflops:float|None=No
              f"(config {cfg.digest()})", t.to_string(), f"total: {int(w.units.sum()):,} units, {w.tokens.sum():,.0f} tokens"]
     if "hours" in w:
         where = f"at an assumed {tflops:g} effective TFLOP/s" if tflops else f"timed on {cal['device']} ({cal['gflops_fwd']:.0f} effective GFLOP/s forward)"
-        lines.append(f"estimated wall time: {w.hours.sum():,.1f} h on one device, {where}; CKA pairs on the CPU ({cal['madds_cpu']/1e9:.0f} G multiply-adds/s here)")
+        lines.append(f"estimated wall time: {w.hours.sum():,.1f} h on one device, {where}; CKA on the same device at {cal['cka_madds_per_s']/1e9:,.0f} G float32 multiply-adds/s")
     lines.append(f"disk: checkpoints {gb(disk['checkpoints'])} ({disk['params']/1e6:.0f}M parameters each), activations {gb(disk['activations'])}, "
                  f"tables {gb(disk['tables and parts'])}; one stitch's front states {gb(disk['stitch front states (per stitch)'])} "
-                 f"({'memory' if disk['stitch front states (per stitch)'] <= cfg.stitch.get('state_gb', 4.0)*1e9 else 'disk: above state_gb'})")
+                 f"({'memory' if disk['stitch front states (per stitch)'] <= cfg.stitch_settings.state_gb*1e9 else 'disk: above state_gb'})")
     lines.append(f"assumes {PRUNE_STEPS} accepted pruning steps per subnetwork; Hub inputs not on this machine at max_length={cfg.max_length} tokens (an upper bound); "
                  "checkpoint loading and result writing not counted -- an estimate, not a measurement")
     return "\n".join(lines)

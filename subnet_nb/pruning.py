@@ -16,13 +16,14 @@ from tqdm.auto import tqdm
 
 from .files import atomic_write
 from .models import masked, model_shape, encoder_layers
-from .data import get_task, check_lang, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions, PRUNE_SPLIT
+from .data import get_task, check_lang, load_task, compute_metrics, extend_predictions, PRUNE_SPLIT
+from .batches import tokenize_task, make_loader
 from .scores import chance_null, above_chance
-from .finetune import evaluate, predict, finetuned, TINY_TOPIC
+from .finetune import evaluate, predict, finetuned, TINY_TOPIC, Settings
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'CRITERIA', 'PRUNING_VERSION', 'Importance', 'importance', 'Subnetwork', 'save_subnetwork',
-           'load_subnetwork', 'find_subnetwork', 'cached_subnetwork', 'retention', 'random_subnetwork',
+           'load_subnetwork', 'PruneConfig', 'find_subnetwork', 'cached_subnetwork', 'retention', 'random_subnetwork',
            'bad_subnetwork', 'transfer_matrix']
 
 # %% ../nbs/03_pruning.ipynb #2bcc2282
@@ -136,65 +137,89 @@ def _step(head_mask, mlp_mask, imp:Importance, n_heads:int, n_mlps:int):
     elif n_mlps: return None
     return hm, mm
 
-# %% ../nbs/03_pruning.ipynb #0c39691a
+# %% ../nbs/03_pruning.ipynb #7291eb2e
 CRITERIA = ("relative", "above_chance")
 
+@dataclass
+class PruneConfig(Settings):
+    "How a subnetwork is found: its importance sample, its stop rule and schedule."
+    step = "prune"
+    n: int|None = None  # rows importance is computed on (None: the whole split)
+    split: str = PRUNE_SPLIT  # where those rows come from: "prune" (held out from fine-tuning) or "dev"
+    stop_split: str = "dev"  # where the stop rule is judged: "dev" or "prune", not `split`
+    stop_n: int|None = None  # rows of `stop_split` (None: all; drawn with seed 0, the same for every seed)
+    threshold: float = 0.9  # keep at least this share of the unmasked score (or of its margin over chance)
+    criterion: str = "relative"  # "relative" (score >= threshold x base) or "above_chance" ((score - chance)/(base - chance) >= threshold)
+    schedule: str = "michel"  # "michel" (heads) or "prasanna" (heads and MLPs in phases)
+    per_example: bool = True  # importance per example (Michel et al.) or per batch (the original code)
+    alpha: float = 0.05  # level of the test "the unmasked model is above chance on the stop sample"
+    batch_size: int = 32  # of the importance passes (the stop sample runs at 64)
+    max_length: int = 64
+    def __post_init__(self):
+        if self.schedule not in SCHEDULES: raise ValueError(f"unknown prune schedule {self.schedule!r}; choose from {sorted(SCHEDULES)}")
+        if self.criterion not in CRITERIA: raise ValueError(f"unknown prune criterion {self.criterion!r}; choose from {list(CRITERIA)}")
+        if not 0 < self.threshold <= 1: raise ValueError(f"prune threshold must be in (0, 1], got {self.threshold}")
+        for name, s in (("split", self.split), ("stop_split", self.stop_split)):
+            if s not in (PRUNE_SPLIT, "dev"):
+                raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not its test data; use 'prune' or 'dev'")
+        if self.split == self.stop_split:
+            raise ValueError(f"split and stop_split are both {self.split!r}: the stop rule must be judged on other rows than importance")
+
+# %% ../nbs/03_pruning.ipynb #3bcd9b2f
+def _prune_loaders(task:str, lang:str, tokenizer, seed:int, block_seed:int, p:PruneConfig):
+    "The importance rows (the `seed`-th disjoint block of `p.n`) with their loader, and the loader of the stop sample."
+    t = get_task(task)
+    rows = load_task(task, lang, p.split, n=p.n, seed=seed, disjoint=p.n is not None, block_seed=block_seed)
+    loader = make_loader(tokenize_task(rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=p.batch_size)
+    stop_rows = load_task(task, lang, p.stop_split, n=p.stop_n, seed=0)
+    return rows, loader, make_loader(tokenize_task(stop_rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=64)
+
+# %% ../nbs/03_pruning.ipynb #44808c2a
+def _stop_rule(model, t, stop, p:PruneConfig) -> tuple:
+    "The unmasked model's score on the stop sample (tested against chance), the chance level, and the rule a mask must pass (None: keep all)."
+    p0, golds = predict(model, stop)
+    n_perm = 1000 if t.kind == "seq" else 100  # entity F1 is costly to recompute
+    base = above_chance(t, p0, golds, p.alpha, n_perm=n_perm)
+    chance = float(chance_null(t, golds, golds, n_perm=n_perm).mean())  # the label-prior guesser's mean score on the stop sample
+    if p.criterion == "relative": return base, chance, lambda score: score >= p.threshold*base["score"]
+    if not (base["above_chance"] and base["score"] > chance): return base, chance, None  # no margin over chance: nothing to keep
+    return base, chance, lambda score: (score - chance)/(base["score"] - chance) >= p.threshold
+
+# %% ../nbs/03_pruning.ipynb #9c1836c5
 def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
                     task:str, lang:str, # whose subnetwork
                     seed:int=0, # picks the importance sample: the seed-th disjoint block of `n` rows
                     block_seed:int=0, # the permutation those blocks come from (the study passes the checkpoint: each prunes on draws of its own)
-                    n:int|None=None, # rows importance is computed on (None: the whole split)
-                    split:str=PRUNE_SPLIT, # where those rows come from: "prune" (held out from fine-tuning) or "dev"
-                    stop_split:str="dev", # where the stop rule is judged: "dev" or "prune", not `split`
-                    stop_n:int|None=None, # rows of `stop_split` (None: all; drawn with seed 0, the same for every seed)
-                    threshold:float=0.9, # keep at least this share of the unmasked score (or of its margin over chance)
-                    criterion:str="relative", # "relative" (score >= threshold x base) or "above_chance" ((score - chance)/(base - chance) >= threshold)
-                    schedule:str="michel", # "michel" (heads) or "prasanna" (heads and MLPs in phases)
-                    per_example:bool=True, # importance per example (Michel et al.) or per batch (the original code)
-                    alpha:float=0.05, # level of the test "the unmasked model is above chance on the stop sample"
-                    batch_size:int=32, max_length:int=64,
+                    settings:PruneConfig|None=None, # how (default: `PruneConfig()`)
                     progress:bool=True,
+                    **kwargs, # settings to change by name, e.g. `n=96, criterion="above_chance"`
                    ) -> Subnetwork:
     "The smallest mask (by iterative importance pruning on held-out rows) that keeps the stop criterion on a second held-out sample."
+    p = (settings or PruneConfig()).update(**kwargs)
     t = get_task(task); check_lang(t, lang)
-    if schedule not in SCHEDULES: raise ValueError(f"unknown schedule {schedule!r}; choose from {sorted(SCHEDULES)}")
-    if criterion not in CRITERIA: raise ValueError(f"unknown criterion {criterion!r}; choose from {CRITERIA}")
-    if not 0 < threshold <= 1: raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    for name, s in (("split", split), ("stop_split", stop_split)):
-        if s not in (PRUNE_SPLIT, "dev"):
-            raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not its test data; use 'prune' or 'dev'")
-    if split == stop_split: raise ValueError(f"split and stop_split are both {split!r}: the stop rule must be judged on other rows than importance")
     torch.manual_seed(seed)
-    rows = load_task(task, lang, split, n=n, seed=seed, disjoint=n is not None, block_seed=block_seed)
-    loader = make_loader(tokenize_task(rows, tokenizer, t, max_length), tokenizer, t, batch_size=batch_size)
-    stop = make_loader(tokenize_task(load_task(task, lang, stop_split, n=stop_n, seed=0), tokenizer, t, max_length), tokenizer, t, batch_size=64)
+    rows, loader, stop = _prune_loaders(task, lang, tokenizer, seed, block_seed, p)
     L, H = model_shape(model)
     hm, mm = torch.ones(L, H), torch.ones(L)
-    p0, golds = predict(model, stop)
-    n_perm = 1000 if t.kind == "seq" else 100  # entity F1 is costly to recompute
-    base = above_chance(t, p0, golds, alpha, n_perm=n_perm)
-    chance = float(chance_null(t, golds, golds, n_perm=n_perm).mean())  # the label-prior guesser's mean score on the stop sample
-    prunable = criterion == "relative" or (base["above_chance"] and base["score"] > chance)  # no margin over chance: nothing to keep
-    def passes(score):
-        if criterion == "relative": return score >= threshold*base["score"]
-        return (score - chance)/(base["score"] - chance) >= threshold
-    imp = importance(model, loader, t, hm, mm, per_example=per_example)
-    scores, imp_scores, h_traj, m_traj = [base["score"]], [imp.score], [imp.heads], [imp.mlps]
+    base, chance, passes = _stop_rule(model, t, stop, p)
+    imps = [importance(model, loader, t, hm, mm, per_example=p.per_example)]
+    scores = [base["score"]]
     bar = tqdm(desc=f"{task}/{lang} seed {seed}", disable=not progress, leave=False)
-    for head_frac, n_mlps in SCHEDULES[schedule]:
+    for head_frac, n_mlps in SCHEDULES[p.schedule]:
         n_heads = int(round(head_frac*L*H))
-        while prunable and (cand := _step(hm, mm, imp, n_heads, n_mlps)) is not None:
+        while passes and (cand := _step(hm, mm, imps[-1], n_heads, n_mlps)) is not None:
             score = compute_metrics(t, *predict(model, stop, *cand))["score"]
             bar.update(); bar.set_postfix(heads=int(cand[0].sum()), score=round(score, 3))
             if not passes(score): break
-            (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=per_example)
-            scores.append(score); imp_scores.append(imp.score); h_traj.append(imp.heads); m_traj.append(imp.mlps)
+            (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=p.per_example)
+            scores.append(score); imps.append(imp)
     bar.close()
-    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, block_seed=block_seed, n=len(rows), split=split, rows=[str(i) for i in rows["id"]],
-                stop_split=stop_split, stop_n=len(stop.dataset), threshold=threshold, criterion=criterion, schedule=schedule, per_example=per_example,
-                unmasked_score=base["score"], final_score=scores[-1], chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"],
-                importance_scores=imp_scores, metric=t.metric)
-    return Subnetwork(hm, mm, scores, torch.stack(h_traj), torch.stack(m_traj), meta)
+    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, block_seed=block_seed, n=len(rows), split=p.split,
+                rows=[str(i) for i in rows["id"]], stop_split=p.stop_split, stop_n=len(stop.dataset), threshold=p.threshold,
+                criterion=p.criterion, schedule=p.schedule, per_example=p.per_example, unmasked_score=base["score"], final_score=scores[-1],
+                chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"], importance_scores=[m.score for m in imps],
+                metric=t.metric)
+    return Subnetwork(hm, mm, scores, torch.stack([m.heads for m in imps]), torch.stack([m.mlps for m in imps]), meta)
 
 # %% ../nbs/03_pruning.ipynb #57e5a602
 PRUNING_VERSION = 2  # part of every cache key: bump when `find_subnetwork` changes what it computes

@@ -18,7 +18,7 @@ from .pruning import load_subnetwork
 from .config import GRIDS
 from .plan import sid
 from .store import Store, read_tables, SUB_FIELDS, subs_of
-from .intervals import LEVEL, MIN_CHECKPOINTS, Resampler
+from .intervals import LEVEL, MIN_CHECKPOINTS, Resampler, fmt_table
 from .claims import (grid_name, restrict, mask_stack, mask_table, retention, vs_chance, cka_table, layer_curve, stitch_frame,
                               stitch_est, stitch_table, findings, design)
 
@@ -95,9 +95,10 @@ def fig_validation(T:dict, rs:Resampler|None=None) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(1.6 + 1.8*len(set(i[0] for i in r.index)), 3.4), constrained_layout=True)
     tasks, variants = list(dict.fromkeys(i[0] for i in r.index)), ["subnetwork", "random", "bad"]
     for k, v in enumerate(variants):
-        e = [r.loc[(t, v), "_est"] for t in tasks]
+        e = r.loc[[(t, v) for t in tasks]]
         x = np.arange(len(tasks)) + (k - 1)*0.26
-        ax.bar(x, [q["value"] for q in e], width=0.25, label=v, yerr=[[q["value"] - q["lo"] for q in e], [q["hi"] - q["value"] for q in e]], capsize=3)
+        val = e["relative score"].to_numpy(float)
+        ax.bar(x, val, width=0.25, label=v, yerr=[val - e["relative score low"], e["relative score high"] - val], capsize=3)
     ax.axhline(1, color="k", lw=0.8, ls="--")
     ax.set(xticks=range(len(tasks)), xticklabels=tasks, xlabel="task", ylabel="test score / unmasked score",
            title="Subnetworks against same-size controls (95 % intervals)")
@@ -241,7 +242,6 @@ def draw_figures(out:Path, # the study folder (t-SNE reads its subnetworks)
 
 # %% ../nbs/08b_report.ipynb #941e1b9d
 def _md_table(df:pd.DataFrame) -> str:
-    df = df[[c for c in df.columns if not str(c).startswith("_")]]
     cols = [str(c) for c in df.columns]
     idx = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
     name = " / ".join(n for n in df.index.names if n) if any(df.index.names) else ""
@@ -275,16 +275,16 @@ def _tables(T0:dict, T:dict, rs:Resampler, n_boot:int) -> list:
         ft.index = [f"{t} ({s})" for t, s in ft.index]; ft.index.name = "fine-tuned models (mean over checkpoints)"
         md += ["## Fine-tuned models", "", _md_table(ft), ""]
     if "validation" in T0 and len(T0["validation"]):
-        vc = vs_chance(T0, Resampler(T0, n_boot)).drop(columns="_est").astype(float).round(3)
+        vc = fmt_table(vs_chance(T0, Resampler(T0, n_boot)))
         md += ["## Fine-tuned models against chance (test items of the validation units; interval over checkpoints and items)", "", _md_table(vc), ""]
     if "masks" in T0:
         k = T0["masks"].groupby("task").agg(subnetworks=("kept_heads", "size"), above_chance=("above_chance", "sum"), kept_heads=("kept_heads", "mean"),
                                             stop_score=("final_score", "mean"), unmasked_stop_score=("unmasked_score", "mean")).round(3)
         md += ["## Subnetworks", "", _md_table(k), ""]
-    if "validation" in T and len(T["validation"]): md += ["## Retention on test", "", _md_table(retention(T, rs)), ""]
-    if "mi" in T and len(T["mi"]): md += ["## Mask similarity", "", _md_table(mask_table(T, rs)), ""]
-    if "cka_reps" in T and len(T["cka_reps"]): md += ["## CKA (mean same-layer)", "", _md_table(cka_table(T, rs)), ""]
-    if "stitching" in T and len(T["stitching"]): md += ["## Stitching", "", _md_table(stitch_table(T, rs)), ""]
+    if "validation" in T and len(T["validation"]): md += ["## Retention on test", "", _md_table(fmt_table(retention(T, rs))), ""]
+    if "mi" in T and len(T["mi"]): md += ["## Mask similarity", "", _md_table(fmt_table(mask_table(T, rs))), ""]
+    if "cka_reps" in T and len(T["cka_reps"]): md += ["## CKA (mean same-layer)", "", _md_table(fmt_table(cka_table(T, rs))), ""]
+    if "stitching" in T and len(T["stitching"]): md += ["## Stitching", "", _md_table(fmt_table(stitch_table(T, rs))), ""]
     return md
 
 # %% ../nbs/08b_report.ipynb #f7616a55

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_stitching.ipynb #7565b2e7
 from __future__ import annotations
-import contextlib, hashlib, tempfile
+import contextlib, copy, hashlib, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -15,12 +15,14 @@ from tqdm.auto import tqdm
 
 from .models import masked, encoder_layers, model_shape, check_layer, remove_heads, model_device
 from .files import remember
-from .data import get_task, load_task, tokenize_task, make_loader, compute_metrics, extend_predictions
+from .data import get_task, load_task, compute_metrics, extend_predictions
+from .batches import tokenize_task, make_loader
 from .scores import score_parts
+from .finetune import Settings
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask', 'DiskStates',
-           'front_cache', 'stitch']
+           'front_cache', 'StitchConfig', 'stitch']
 
 # %% ../nbs/06_stitching.ipynb #70ed480d
 class _PassThrough(nn.Module):
@@ -186,80 +188,158 @@ def _score(task, end, stitch, states, batches, end_layer) -> tuple[float, np.nda
     return compute_metrics(task, preds, golds)["score"], score_parts(task, preds, golds)
 
 # %% ../nbs/06_stitching.ipynb #4929a7b9
-def _train(st, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress):
-    "Train the map `st` on cached front states with Adam + cosine decay; the end model is frozen (and restored after)."
+@torch.no_grad()
+def _held_loss(amap, end, H, batches, end_layer) -> float:
+    "Mean label loss of the stitched model on held-out rows: what the stop rule watches."
+    dev, total, n = model_device(end.model), 0.0, 0
+    for h, x in zip(H, batches):
+        logits = run_end(end.model, amap(h.to(dev)), x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
+        total += float(_loss(logits, x["labels"].to(dev)))*len(h); n += len(h)
+    return total/n
+
+# %% ../nbs/06_stitching.ipynb #1ebe7d6f
+def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress,
+           held=None, # (states, batches) of held-out training rows: with `patience`, the stop rule's data
+           patience:int|None=None, # stop after this many epochs without a lower held-out loss, keeping the best map
+           rel_tol:float=0.01, # a held-out loss counts as lower only if it falls below the best by more than this fraction of it
+          ) -> int:
+    "Train the map on cached front states with Adam + cosine decay (the end frozen, restored after); the epochs trained."
     dev, grads = model_device(end.model), [p.requires_grad for p in end.model.parameters()]
     try:
         for p in end.model.parameters(): p.requires_grad_(False)
-        opt = torch.optim.Adam(st.parameters(), lr=lr)
+        opt = torch.optim.Adam(amap.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs*len(train), eta_min=lr_min)
         g = torch.Generator().manual_seed(seed)
         end.model.eval()  # frozen: no dropout
-        for _ in tqdm(range(epochs), disable=not progress, desc="stitch"):
+        if patience:  # step 0: the initial map; `last` is the epoch of the last real fall, `best` the lowest loss and its map
+            low = _held_loss(amap, end, *held, end_layer); best, last = (low, copy.deepcopy(amap.state_dict())), (low, 0)
+        for epoch in tqdm(range(epochs), disable=not progress, desc="stitch"):
             for i in torch.randperm(len(train), generator=g).tolist():
                 x = train[i]
-                logits = run_end(end.model, st(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
+                logits = run_end(end.model, amap(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
                 loss = _loss(logits, x["labels"].to(dev), None if soft is None else soft[i].to(dev))
                 opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            if not patience: continue
+            h = _held_loss(amap, end, *held, end_layer)
+            if h < best[0]: best = (h, copy.deepcopy(amap.state_dict()))
+            if h < last[0]*(1 - rel_tol): last = (h, epoch + 1)
+            elif epoch + 1 - last[1] >= patience: break
+        if patience: amap.load_state_dict(best[1])
+        return epoch + 1 if epochs else 0
     finally:
         for p, r in zip(end.model.parameters(), grads): p.requires_grad_(r)
 
-# %% ../nbs/06_stitching.ipynb #06e07c68
+# %% ../nbs/06_stitching.ipynb #7da4d689
+@dataclass
+class StitchConfig(Settings):
+    "How a stitch is fitted and tested: its initialisation, targets, training schedule and rows."
+    step = "stitch"
+    init: str = "lstsq"  # "lstsq" (least squares on masked activations) or "identity"
+    targets: str = "hard"  # "hard" (labels) or "soft" (the end model's own logits, Csiszárik et al.)
+    epochs: int = 10  # Adam with cosine decay, as in the original (at most this many with `patience`)
+    patience: int|None = None  # stop when the held-out loss has not fallen for this many epochs, keeping the best map (None: all `epochs`)
+    rel_tol: float = 0.01  # with `patience`: a held-out loss counts as lower only if it falls by more than this fraction
+    holdout: int = 0  # training rows held out for that stop rule: drawn after the `n_train` rows (the split's last rows if n_train is None)
+    lr: float = 3e-4
+    lr_min: float = 1e-5
+    n_train: int|None = None  # rows of the train split (None: all)
+    n_test: int|None = None  # rows of the test split (None: all)
+    batch_size: int = 32
+    max_length: int = 64
+    seed: int = 0  # the rows, the training order and (by default) the draw of a shuffled front mask
+    state_gb: float = 4.0  # front states larger than this are cached on disk instead of in memory
+    state_dir: str|None = None  # parent folder of that disk cache (default: $TMPDIR)
+    def __post_init__(self):
+        if self.init not in ("lstsq", "identity"): raise ValueError(f"init must be 'lstsq' or 'identity', got {self.init!r}")
+        if self.targets not in ("hard", "soft"): raise ValueError(f"targets must be 'hard' or 'soft', got {self.targets!r}")
+        if self.epochs < 0 or self.batch_size < 1: raise ValueError(f"epochs must be >= 0 and batch_size >= 1, got {self.epochs}, {self.batch_size}")
+        if self.patience is not None and (self.patience < 1 or self.holdout < 1):
+            raise ValueError(f"patience={self.patience} needs patience >= 1 and held-out training rows to watch: set holdout, e.g. holdout=48")
+        if not 0 <= self.rel_tol < 1: raise ValueError(f"rel_tol must be in [0, 1), got {self.rel_tol}")
+
+# %% ../nbs/06_stitching.ipynb #d2c0fe79
+def _check_pair(front:SubnetSpec, end:SubnetSpec, t, layer:int, end_layer:int) -> int:
+    "Fail before any work unless both layers exist, the hidden sizes agree and the end classifies `t`'s labels; the hidden size."
+    check_layer(front.model, layer, "layer", embeddings=True); check_layer(end.model, end_layer, "end_layer", embeddings=True)
+    d_in, d_out = front.model.config.hidden_size, end.model.config.hidden_size
+    if d_in != d_out: raise ValueError(f"hidden sizes differ ({d_in} vs {d_out}): stitching needs two encoders of the same architecture")
+    if end.model.config.num_labels != t.num_labels:
+        raise ValueError(f"the end model has {end.model.config.num_labels} labels but task {t.name!r} has {t.num_labels}; "
+                         "stitch into a model fine-tuned on the task whose data is used")
+    return d_in
+
+# %% ../nbs/06_stitching.ipynb #7955f74b
+def _stitch_rows(t, tokenizer, lang:str, s:StitchConfig) -> tuple:
+    "Training, held-out and test batches (grouped by length), the test rows, and the order that puts per-item parts back in row order."
+    n = None if s.n_train is None else s.n_train + s.holdout  # the first n_train of these are the rows drawn without a holdout
+    rows = load_task(t.name, lang, "train", n=n, seed=s.seed)
+    fit = rows.select(range(len(rows) - s.holdout)) if s.holdout else rows
+    train, _ = _batches(t, tokenizer, fit, s.batch_size, s.max_length)
+    held = _batches(t, tokenizer, rows.select(range(len(fit), len(rows))), s.batch_size, s.max_length)[0] if s.holdout else []
+    test_rows = load_task(t.name, lang, "test", n=s.n_test, seed=s.seed)
+    test, order = _batches(t, tokenizer, test_rows, s.batch_size, s.max_length)
+    return train, held, test, test_rows, np.argsort(order)
+
+# %% ../nbs/06_stitching.ipynb #1caaaef2
+def _own_states(E:SubnetSpec, end_layer:int, batches:list):
+    "The end's own states after `end_layer` on `batches`, one batch at a time."
+    return (front_states(E.model, x, end_layer, E.head_mask, E.mlp_mask) for x in batches)
+
+def _end_own(E:SubnetSpec, end_layer:int, train:list, H_train, same:bool, reuse) -> callable:
+    "A function giving the end's own training states: the front's for a self-stitch, else memoised by `reuse` when small."
+    if same: return lambda: H_train
+    if sum(x["input_ids"].numel() for x in train)*E.model.config.hidden_size*4/1e9 > _MEMO_GB: return lambda: _own_states(E, end_layer, train)
+    return lambda: reuse(("train", end_layer), lambda: [e.cpu() for e in _own_states(E, end_layer, train)])
+
+# %% ../nbs/06_stitching.ipynb #20e94d5b
+def _fit(t, E:SubnetSpec, s:StitchConfig, d:int, train:list, test:list, H_train, H_test, end_layer:int, own_train, progress:bool, held=None) -> tuple:
+    "Initialise a map (least squares or identity), train it into the end: the map, its test score with per-item parts before and after, the epochs trained."
+    amap = Stitch(d, d)
+    if s.init == "lstsq":
+        lstsq_init(amap, ((h[k], e.cpu()[k]) for h, e, k in zip(H_train, own_train(), (x["attention_mask"].bool() for x in train))))
+    amap = amap.to(model_device(E.model))
+    init = _score(t, E, amap, H_test, test, end_layer)
+    if s.epochs == 0: return amap, init, init, 0
+    soft = None
+    if s.targets == "soft":
+        with torch.no_grad():
+            soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu() for e, x in zip(own_train(), train)]
+    ran = _train(amap, E, H_train, train, end_layer, soft, s.epochs, s.lr, s.lr_min, s.seed, progress, held, s.patience, s.rel_tol)
+    return amap, init, _score(t, E, amap, H_test, test, end_layer), ran
+
+# %% ../nbs/06_stitching.ipynb #f84f14a7
 def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models sharing one tokenizer)
            tokenizer, # the tokenizer of both models
            task:str, lang:str, # the data the stitched model is trained and tested on (the end's task)
            layer:int, # the front's last layer (-1: the embeddings)
            end_layer:int|None=None, # the end starts after this layer (default: `layer`; smaller = later-sender control)
            front_variant:str="none", # control applied to the front's head mask
-           variant_seed:int|None=None, # draw of a shuffled front mask (default: `seed`)
-           init:str="lstsq", # "lstsq" (least squares on masked activations) or "identity"
-           targets:str="hard", # "hard" (labels) or "soft" (the end model's own logits, Csiszárik et al.)
-           epochs:int=10, lr:float=3e-4, lr_min:float=1e-5, # Adam with cosine decay, as in the original
-           n_train:int|None=None, n_test:int|None=None, # rows of the train and test splits
-           batch_size:int=32, max_length:int=64, seed:int=0, progress:bool=False,
-           state_gb:float=4.0, # front states larger than this are cached on disk instead of in memory
-           state_dir:str|None=None, # parent folder of that disk cache (default: $TMPDIR)
+           variant_seed:int|None=None, # draw of a shuffled front mask (default: the settings' `seed`)
+           settings:StitchConfig|None=None, # how (default: `StitchConfig()`, the original's schedule)
+           progress:bool=False,
            memo:dict|None=None, # reuse the end's own states and score across calls with the same end (by `end.name` and masks) and rows
+           **kwargs, # settings to change by name, e.g. `epochs=1, n_train=48`
           ) -> dict:
     "Train an affine stitch from `front` at `layer` into `end`; scores on the test split (and per test item), relative accuracy."
-    t = get_task(task)
+    s, t = (settings or StitchConfig()).update(**kwargs), get_task(task)
     end_layer = layer if end_layer is None else end_layer
-    check_layer(front.model, layer, "layer", embeddings=True); check_layer(end.model, end_layer, "end_layer", embeddings=True)
-    d_in, d_out = front.model.config.hidden_size, end.model.config.hidden_size
-    if d_in != d_out: raise ValueError(f"hidden sizes differ ({d_in} vs {d_out}): stitching needs two encoders of the same architecture")
-    if end.model.config.num_labels != t.num_labels:
-        raise ValueError(f"the end model has {end.model.config.num_labels} labels but task {task!r} has {t.num_labels}; "
-                         "stitch into a model fine-tuned on the task whose data is used")
-    if init not in ("lstsq", "identity"): raise ValueError(f"init must be 'lstsq' or 'identity', got {init!r}")
-    if targets not in ("hard", "soft"): raise ValueError(f"targets must be 'hard' or 'soft', got {targets!r}")
-    torch.manual_seed(seed)
-    train, _ = _batches(t, tokenizer, load_task(task, lang, "train", n=n_train, seed=seed), batch_size, max_length)
-    test_rows = load_task(task, lang, "test", n=n_test, seed=seed)
-    test, order = _batches(t, tokenizer, test_rows, batch_size, max_length)
-    back = np.argsort(order)  # per-item parts in the order of `test_rows` (by id: the same items across units)
+    variant_seed = s.seed if variant_seed is None else variant_seed
+    d = _check_pair(front, end, t, layer, end_layer)
+    torch.manual_seed(s.seed)
+    train, held, test, test_rows, back = _stitch_rows(t, tokenizer, lang, s)
     base = torch.ones(model_shape(front.model)) if front.head_mask is None else front.head_mask
-    F = _pruned(front.model, front_variant_mask(base, front_variant, seed if variant_seed is None else variant_seed), front.mlp_mask)
+    F = _pruned(front.model, front_variant_mask(base, front_variant, variant_seed), front.mlp_mask)
     E = _pruned(end.model, end.head_mask, end.mlp_mask)
-    H_train, H_test = (front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, state_gb, state_dir) for bs in (train, test))
+    H_train, H_held, H_test = (front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, s.state_gb, s.state_dir) for bs in (train, held, test))
     same = front_variant == "none" and end_layer == layer and front.model is end.model and bool(front.name) and front.name == end.name \
            and _same_masks(front, end)  # a self-stitch: the end's own states are the front states
-    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, n_train, n_test, seed, batch_size, max_length)
+    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, s.n_train, s.n_test, s.seed, s.batch_size, s.max_length)
     def reuse(what, fn): return remember(memo if end.name else None, key + what, fn, size=_MEMO_SIZE)
-    own = lambda bs: (front_states(E.model, x, end_layer, E.head_mask, E.mlp_mask) for x in bs)  # the end's own states
-    small = sum(x["input_ids"].numel() for x in train)*d_out*4/1e9 <= _MEMO_GB
-    own_train = lambda: H_train if same else reuse(("train", end_layer), lambda: [e.cpu() for e in own(train)]) if small else own(train)
-    st = Stitch(d_in, d_out)
-    if init == "lstsq": lstsq_init(st, ((h[k], e.cpu()[k]) for h, e, k in zip(H_train, own_train(), (x["attention_mask"].bool() for x in train))))
-    st = st.to(model_device(E.model))
-    init_score, init_parts = _score(t, E, st, H_test, test, end_layer)
-    soft = None
-    if targets == "soft":
-        with torch.no_grad(): soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu() for e, x in zip(own_train(), train)]
-    if epochs > 0: _train(st, E, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress)
-    stitched, stitched_parts = _score(t, E, st, H_test, test, end_layer) if epochs > 0 else (init_score, init_parts)
-    end_own, end_parts = reuse(("test",), lambda: _score(t, E, None, H_test if same else own(test), test, end_layer))  # the end's own score: any end_layer
+    amap, (init_score, init_parts), (stitched, stitched_parts), ran = _fit(t, E, s, d, train, test, H_train, H_test, end_layer,
+                                                                           _end_own(E, end_layer, train, H_train, same, reuse), progress, (H_held, held))
+    end_own, end_parts = reuse(("test",), lambda: _score(t, E, None, H_test if same else _own_states(E, end_layer, test), test, end_layer))
     return {"front": front.name, "end": end.name, "task": task, "lang": lang, "layer": layer, "end_layer": end_layer,
-            "variant": front_variant, "variant_seed": seed if variant_seed is None else variant_seed, "init": init, "targets": targets, "epochs": epochs,
+            "variant": front_variant, "variant_seed": variant_seed, "init": s.init, "targets": s.targets, "epochs": s.epochs, "epochs_run": ran,
             "init_score": init_score, "stitched_score": stitched, "end_score": end_own,
-            "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"), "stitch": st.cpu(),
+            "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"), "stitch": amap.cpu(),
             "items": [str(i) for i in test_rows["id"]], "init_parts": init_parts[back], "stitched_parts": stitched_parts[back], "end_parts": end_parts[back]}

@@ -10,12 +10,14 @@ from safetensors.torch import save_file, safe_open
 from .files import atomic_write, remember
 from .files import verify_checksums
 from .models import capture
-from .data import get_task, load_task, tokenize_task, make_loader
+from .data import get_task, load_task
+from .batches import tokenize_task, make_loader
 from .scores import score_parts, score_from_parts, chance_null
-from .finetune import FinetuneConfig, finetune, load_finetuned, predict
+from .finetune import finetune, load_finetuned, predict
 from .pruning import find_subnetwork, save_subnetwork, load_subnetwork, random_subnetwork, bad_subnetwork, transfer_matrix
 from .masks import jaccard, overlap, kappa, expected_jaccard, mask_mi_test
 from .cka import cka_matrix, cka_perm_test, cka_half_samples, resolve_debiased
+from .cka_unit import cka_compare, varies
 from .stitching import stitch, SubnetSpec, FRONT_VARIANTS
 from .plan import Unit, SubKey, CkptKey
 from .store import Store, sub_cols
@@ -68,7 +70,7 @@ def _do_finetune(ctx, u):
     cfg, t, c = ctx.cfg, u.kw["task"], u.kw["ckpt"]
     out = ctx.store.path(f"checkpoints/{CkptKey(t, c).id}")
     if out.exists() and not verify_checksums(out): shutil.rmtree(out)  # corrupt or unfinished: start again (resuming from the epoch state if any)
-    rec = finetune(FinetuneConfig(model=cfg.model, task=t, langs=cfg.langs, max_length=cfg.max_length, seed=c, **cfg.finetune_for(t)), out, device=cfg.device, progress=False)
+    rec = finetune(cfg.finetune_config(t, c), out, device=cfg.device, progress=False)
     rows = [{"task": t, "ckpt": c, "lang": l, "split": split, "score": r["score"], "metric": get_task(t).metric, "best_epoch": rec["best_epoch"]}
             for split in ("dev", "test") for l, r in rec[split].items()]
     return [str(p.relative_to(ctx.store.root)) for p in sorted(out.rglob("*")) if p.is_file()] + [ctx.store.write_part("finetune", u, rows)]
@@ -79,7 +81,7 @@ def _do_subnetwork(ctx, u):
     "Prune one checkpoint in one language with one seed; row: its masks, steps, scores and chance test."
     cfg, s = ctx.cfg, u.kw["sub"]
     model, tok = ctx.model(s.checkpoint)
-    sub = find_subnetwork(model, tok, s.task, s.lang, seed=s.seed, block_seed=s.ckpt, max_length=cfg.max_length, progress=False, **cfg.prune)  # seeds nested in checkpoints
+    sub = find_subnetwork(model, tok, s.task, s.lang, seed=s.seed, block_seed=s.ckpt, settings=cfg.prune_settings, progress=False)  # seeds nested in checkpoints
     base = f"subnetworks/{s.id}"
     save_subnetwork(sub, ctx.store.path(base))
     m = sub.meta
@@ -153,18 +155,14 @@ def _load_acts(store, uid):
     "The activations a unit saved, and the digest of the items they were computed on."
     with safe_open(str(store.path(f"{uid}.safetensors")), "pt") as f: return f.get_tensor("acts"), f.metadata()["items"]
 
-# %% ../nbs/07c_units.ipynb #23fcc5b1
-def _varies(X, rtol:float=1e-5) -> torch.Tensor:
-    "Which layers of X (L, n, d) vary across the n items (CKA is undefined for a constant representation)."
-    X = X.double()
-    return (X - X.mean(1, keepdim=True)).abs().amax((1, 2)) > rtol*X.abs().amax((1, 2)).clamp_min(1e-12)
-
 # %% ../nbs/07c_units.ipynb #c0638398
-def _cka_measure(A, B, c, n_perm:bool):
+def _cka_measure(A, B, c, n_perm:bool, device=None):
     "Layer x layer CKA of A, B (NaN where a layer is constant), matched-layer permutation p-values and null means, half-sample replicates of the layer mean."
+    if c["kind"] == "linear":  # each side's Gram matrices built once, on the study's device
+        return cka_compare(A, B, c["n_perm"] if n_perm else 0, c["n_rep"] if n_perm else 0, seed=0, debiased=c["debiased"], device=device)
     L = min(len(A), len(B))
     m, p, nm = (torch.full((len(A), len(B)), float("nan"), dtype=torch.float64) for _ in range(3))
-    va, vb = _varies(A), _varies(B)
+    va, vb = varies(A), varies(B)
     if va.any() and vb.any(): m[va.nonzero()[:, 0][:, None], vb.nonzero()[:, 0]] = cka_matrix(A[va], B[vb], c["kind"], c["debiased"])
     both = va[:L] & vb[:L]
     reps = np.full(c["n_rep"], np.nan)
@@ -184,9 +182,9 @@ def _do_cka(ctx, u):
     def load(x, lang): return _load_acts(ctx.store, f"activations/{x.id}@{lang}")
     (A, ia), (B, ib) = load(a, a.lang), load(b, b.lang)
     if ia != ib: raise ValueError(f"activations of {a.id} and {b.id} are on different items: CKA needs paired inputs")
-    par = _cka_measure(A, B, c, True)
-    same = par if a.lang == b.lang else _cka_measure(load(a, ref)[0], load(b, ref)[0], c, True)
-    base = _cka_measure(load(a.checkpoint, a.lang)[0], load(b.checkpoint, b.lang)[0], c, False)
+    par = _cka_measure(A, B, c, True, cfg.device)
+    same = par if a.lang == b.lang else _cka_measure(load(a, ref)[0], load(b, ref)[0], c, True, cfg.device)
+    base = _cka_measure(load(a.checkpoint, a.lang)[0], load(b.checkpoint, b.lang)[0], c, False, cfg.device)
     deb = resolve_debiased(c["debiased"], A.shape[1], max(A.shape[2], B.shape[2]))
     pair = {**sub_cols(a, "a_"), **sub_cols(b, "b_"), "grid": u.kw["grid"]}
     rows = [{**pair, "layer_a": i, "layer_b": j, "site": c["site"], "kind": c["kind"], "debiased": deb, "n": A.shape[1],
@@ -211,8 +209,8 @@ def _do_stitching(ctx, u):
     fs, es = ctx.sub(f), ctx.sub(e)
     end_layer = max(-1, layer - cfg.later_sender_gap) if v == "later_sender" else layer
     r = stitch(SubnetSpec(fm, fs.head_mask, fs.mlp_mask, f.id), SubnetSpec(em, es.head_mask, es.mlp_mask, e.id), tok, e.task, e.lang, layer,
-               end_layer=end_layer, front_variant=v if v in FRONT_VARIANTS else "none", variant_seed=k["draw"], max_length=cfg.max_length,
-               memo=ctx.memo, **cfg.stitch)
+               end_layer=end_layer, front_variant=v if v in FRONT_VARIANTS else "none", variant_seed=k["draw"],
+               settings=cfg.stitch_settings, memo=ctx.memo)
     row = {**sub_cols(f, "front_"), **sub_cols(e, "end_"), "layer": layer, "end_layer": end_layer, "variant": v, "draw": k["draw"], "grid": k["grid"],
            "init_score": r["init_score"], "stitched_score": r["stitched_score"], "end_score": r["end_score"], "relative_accuracy": r["relative_accuracy"],
            "items": r["items"], "init_parts": r["init_parts"].tolist(), "stitched_parts": r["stitched_parts"].tolist(), "end_parts": r["end_parts"].tolist()}

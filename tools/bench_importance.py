@@ -8,7 +8,8 @@ Prints the median seconds of each and the ratio.
 """
 import argparse, statistics, time
 import torch
-from subnet_nb.data import load_task, tokenize_task, make_loader
+from subnet_nb.data import load_task
+from subnet_nb.batches import tokenize_task, make_loader
 from subnet_nb.finetune import finetuned, TINY_TOPIC
 from subnet_nb.pruning import importance
 
