@@ -16,7 +16,8 @@ from .config import StudyConfig, GRIDS, model_config, model_layers
 
 # %% auto #0
 __all__ = ['HUB_ROWS', 'PRUNE_STEPS', 'CkptKey', 'SubKey', 'cid', 'sid', 'Unit', 'grid_pairs', 'stitch_pairs', 'plan',
-           'plan_work', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan', 'format_plan']
+           'plan_work', 'fwd_flops', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan', 'format_plan',
+           'unit_costs']
 
 # %% ../nbs/07a_plan.ipynb #8cde19a4
 class CkptKey(NamedTuple):
@@ -223,6 +224,13 @@ def _matmul_rate(device:str, size:int=1024) -> float:
         rate = 3*size**3/(time.perf_counter() - t0)
     return rate
 
+# %% ../nbs/07a_plan.ipynb #275f860e
+def fwd_flops(cfg:StudyConfig) -> float:
+    "Floating-point operations of a forward pass per token of `cfg.model` at `max_length`: the linear layers and attention."
+    config = model_config(cfg.model)
+    H, F = config.hidden_size, config.intermediate_size
+    return 2*config.num_hidden_layers*(4*H*H + 2*H*F + 2*cfg.max_length*H)
+
 # %% ../nbs/07a_plan.ipynb #edcdfefe
 def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
               model_passes:bool=True, # time the model's passes (else only the device's float32 matrix-product rate)
@@ -257,8 +265,7 @@ def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
         for p in model.parameters(): p.requires_grad_(False)
         out["grad"] = timed(grad)
     out["madds_f32"] = _matmul_rate(device)
-    H, F = config.hidden_size, config.intermediate_size
-    out["fwd_flops_per_token"] = 2*config.num_hidden_layers*(4*H*H + 2*H*F + 2*cfg.max_length*H)  # linear layers and attention, per token
+    out["fwd_flops_per_token"] = fwd_flops(cfg)
     if model_passes: out["gflops_fwd"] = out["fwd_flops_per_token"]/out["fwd"]/1e9
     return out
 
@@ -317,3 +324,11 @@ def format_plan(cfg:StudyConfig, w:pd.DataFrame, disk:dict, tflops:float|None=No
     lines.append(f"assumes {PRUNE_STEPS} accepted pruning steps per subnetwork; Hub inputs not on this machine at max_length={cfg.max_length} tokens (an upper bound); "
                  "checkpoint loading and result writing not counted -- an estimate, not a measurement")
     return "\n".join(lines)
+
+# %% ../nbs/07a_plan.ipynb #a832f0a6
+def unit_costs(cfg:StudyConfig, tokenizer=None) -> dict:
+    "Floating-point operations of one unit of each kind, from the plan's cost model (`plan_work`, `_cka_madds`)."
+    w, f = plan_work(cfg, tokenizer), fwd_flops(cfg)
+    ops = (w.fwd + 3*w.train + 2*w.grad)*f
+    if "cka" in w.index: ops["cka"] = 2*_cka_madds(cfg)*w.loc["cka", "units"]
+    return (ops/w.units).to_dict()

@@ -12,33 +12,45 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .files import write_json
 from .config import StudyConfig, get_config, check_config
-from .plan import Unit, plan
+from .plan import Unit, plan, unit_costs
 from .store import Store, machine, write_tables, read_tables, write_manifest
 from .units import Context, run_unit
 
 # %% auto #0
-__all__ = ['Executor', 'run_units', 'stages', 'LocalExecutor', 'run_study', 'squeue_states', 'SlurmExecutor', 'study_status',
-           'summary']
+__all__ = ['Executor', 'work_shares', 'run_units', 'stages', 'LocalExecutor', 'run_study', 'squeue_states', 'SlurmExecutor',
+           'study_status', 'summary']
 
 # %% ../nbs/07d_study.ipynb #92ebe236
 class Executor:
     "Runs pending units; returns {unit id: 'ran' | 'failed' | 'blocked'}."
     def run(self, store:Store, units:list[Unit], progress:bool=True) -> dict: raise NotImplementedError
 
+# %% ../nbs/07d_study.ipynb #8bd9979b
+def work_shares(cfg:StudyConfig, units:list[Unit]) -> list[float]:
+    "Each unit's share of the estimated work, in percent: what the progress bar advances by (the plan's cost model; equal shares without one)."
+    try: c = unit_costs(cfg)
+    except (OSError, ValueError, KeyError): c = {}  # e.g. an architecture unknown offline: a progress bar must not stop a study
+    w = [c.get(u.kind, 0.0) for u in units]
+    return [100*x/sum(w) for x in w] if sum(w) > 0 else [100/len(units)]*len(units)
+
 # %% ../nbs/07d_study.ipynb #1e378232
 def run_units(store:Store, units:list[Unit], progress:bool=True) -> dict:
     "Run `units` in order in this process: skip those done, block those whose dependencies are not done; {id: 'ran' | 'done' | 'failed' | 'blocked'}."
     ctx, state, by_id = Context(store), {}, {u.id: u for u in plan(store.cfg)}
-    bar = tqdm(units, desc="study", disable=not progress, unit="unit")
-    for u in bar:
-        bar.set_postfix_str(u.id[-60:])
-        if store.valid(u): state[u.id] = "done"; continue  # e.g. in a requeued Slurm job
-        if not all(store.valid(by_id[d]) for d in u.deps): state[u.id] = "blocked"; continue
+    share = work_shares(store.cfg, units) if progress and units else [0.0]*len(units)
+    bar = tqdm(total=sum(share), disable=not progress, smoothing=0, desc="study",  # remaining time = work left / work done per second so far
+               bar_format="{desc}: {percentage:3.0f}% of the estimated work |{bar}| {elapsed} < {remaining} left{postfix}")
+    for k, (u, w) in enumerate(zip(units, share)):
+        bar.set_postfix_str(f"unit {k + 1}/{len(units)} {u.id[-50:]}")
+        if store.valid(u) or not all(store.valid(by_id[d]) for d in u.deps):  # done (e.g. in a requeued Slurm job), or blocked: no work to run
+            state[u.id] = "done" if store.valid(u) else "blocked"; bar.total = max(bar.total - w, 0); bar.refresh(); continue
         try: run_unit(ctx, u); state[u.id] = "ran"
         except KeyboardInterrupt: raise
         except Exception as e:
             store.fail(u, e); state[u.id] = "failed"
             if progress: tqdm.write(f"FAILED {u.id}: {type(e).__name__}: {e}")
+        bar.update(w)
+    bar.close()
     return state
 
 # %% ../nbs/07d_study.ipynb #a06ed941
