@@ -10,7 +10,7 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['check_pair', 'hsic_ratio', 'song_u', 'linear_cka', 'rbf_cka', 'resolve_debiased', 'cka_matrix', 'StreamingCKA',
-           'cka_null', 'cka_perm_test', 'cka_half_samples']
+           'cka_null', 'perm_null', 'cka_perm_test', 'half_sample_reps', 'cka_half_samples']
 
 # %% ../nbs/05_cka.ipynb #40513bcc
 def _as64(x, name:str, keep32:bool=False) -> torch.Tensor:
@@ -246,6 +246,15 @@ def cka_null(a, b, n_perm:int=100, seed:int=0, kind:str="linear", debiased:bool=
     return {"cka": obs, "null_mean": null.mean(0), "null_q95": null.quantile(0.95, dim=0),
             "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
 
+# %% ../nbs/05_cka.ipynb #10f7574b
+def perm_null(obs, # the observed statistic, one value per layer
+              stat, # stat(p): the statistic with the items of one side permuted by p
+              n:int, n_perm:int, seed:int=0, device=None) -> dict:
+    "A row-permutation null of `stat` -- the same seeded permutations wherever it is called -- with its mean and one-sided p-values."
+    g = torch.Generator().manual_seed(seed)
+    null = torch.stack([stat(torch.randperm(n, generator=g).to(device)) for _ in range(n_perm)]) if n_perm else obs.new_zeros(0, len(obs))
+    return {"cka": obs, "null": null, "null_mean": null.mean(0), "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
+
 # %% ../nbs/05_cka.ipynb #bd53ac58
 def cka_perm_test(a, # (L, n, d1) activations, layer by layer
                   b, # (L, n, d2) activations of the same n items, same number of layers
@@ -265,11 +274,17 @@ def cka_perm_test(a, # (L, n, d1) activations, layer by layer
     k, l = _gram_terms(gram(a), debiased), _gram_terms(gram(b), debiased)  # computed once; a permutation only re-indexes l
     kk, ll = _hsic_terms(k, k, debiased), _hsic_terms(l, l, debiased)
     obs = hsic_ratio(_hsic_terms(k, l, debiased), kk, ll)
-    n, g = k[0].shape[-1], torch.Generator().manual_seed(seed)
     def permuted(p): return (l[0][:, p][:, :, p],) + ((l[1][:, p],) if debiased else ())
-    null = torch.stack([hsic_ratio(_hsic_terms(k, permuted(p), debiased), kk, ll)
-                        for p in (torch.randperm(n, generator=g) for _ in range(n_perm))]) if n_perm else obs.new_zeros(0, len(obs))
-    return {"cka": obs, "null": null, "null_mean": null.mean(0), "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
+    return perm_null(obs, lambda p: hsic_ratio(_hsic_terms(k, permuted(p), debiased), kk, ll), k[0].shape[-1], n_perm, seed)
+
+# %% ../nbs/05_cka.ipynb #0d35abe8
+def half_sample_reps(stat, # stat(idx): the statistic on the items idx, one value per layer
+                     n:int, n_rep:int, seed:int=0, device=None) -> torch.Tensor:
+    "Item-level replicates (n_rep, ...): the estimate on all n items plus the centred deviations of its estimates on seeded random halves."
+    if n < 8: raise ValueError(f"half-samples need at least 8 items, got {n}")
+    g, full = torch.Generator().manual_seed(seed), stat(torch.arange(n, device=device))
+    halves = torch.stack([stat(torch.randperm(n, generator=g)[:n//2].to(device)) for _ in range(n_rep)])
+    return full + halves - halves.mean(0)
 
 # %% ../nbs/05_cka.ipynb #31285594
 def cka_half_samples(a, # (L, n, d1) activations, layer by layer
@@ -280,8 +295,6 @@ def cka_half_samples(a, # (L, n, d1) activations, layer by layer
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
     a, b = check_pair(a, b, debiased, ndim=3)
     if a.shape[0] != b.shape[0]: raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
-    n = a.shape[1]
-    if n < 8: raise ValueError(f"half-samples need at least 8 items, got {n}")
     def gram(x):
         if kind == "rbf": return torch.stack([_gram_rbf(l, sigma) for l in x])
         return x @ x.transpose(1, 2)  # centring happens in _gram_terms (biased) or is not needed (debiased)
@@ -289,7 +302,4 @@ def cka_half_samples(a, # (L, n, d1) activations, layer by layer
     def cka(idx):
         k, l = _gram_terms(K[:, idx][:, :, idx], debiased), _gram_terms(Lg[:, idx][:, :, idx], debiased)
         return hsic_ratio(_hsic_terms(k, l, debiased), _hsic_terms(k, k, debiased), _hsic_terms(l, l, debiased))
-    g = torch.Generator().manual_seed(seed)
-    full = cka(torch.arange(n))
-    halves = torch.stack([cka(torch.randperm(n, generator=g)[:n//2]) for _ in range(n_rep)])
-    return full + halves - halves.mean(0)
+    return half_sample_reps(cka, a.shape[1], n_rep, seed)

@@ -7,19 +7,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .cka import check_pair, hsic_ratio, song_u, resolve_debiased, cka_matrix
+from .cka import check_pair, hsic_ratio, song_u, resolve_debiased, cka_matrix, perm_null, half_sample_reps
 
 # %% auto #0
-__all__ = ['centred_grams', 'gram_cka_matrix', 'gram_perm_null', 'gram_half_samples', 'centred', 'feature_perm_null',
+__all__ = ['centred', 'centred_grams', 'gram_cka_matrix', 'gram_perm_null', 'gram_half_samples', 'feature_perm_null',
            'feature_half_samples', 'varies', 'cka_compare']
+
+# %% ../nbs/05a_cka_unit.ipynb #a3bfa283
+def centred(x, device=None) -> torch.Tensor:
+    "Float32 activations (L, n, d) centred over the n items (means in float64)."
+    x = torch.as_tensor(x).to(device=device, dtype=torch.float32)
+    return x - x.mean(1, keepdim=True, dtype=torch.float64).float()
 
 # %% ../nbs/05a_cka_unit.ipynb #633d5c64
 def centred_grams(x, # (L, n, d) activations, layer by layer
                   device=None, # where to compute (default: x's device)
                  ) -> torch.Tensor:
     "Gram matrices (L, n, n) of each layer's features centred over the n items, in float32 (means in float64)."
-    x = torch.as_tensor(x).to(device=device, dtype=torch.float32)
-    x = x - x.mean(1, keepdim=True, dtype=torch.float64).float()
+    x = centred(x, device)
     return x @ x.transpose(1, 2)
 
 # %% ../nbs/05a_cka_unit.ipynb #4fe9cf60
@@ -76,22 +81,14 @@ def gram_perm_null(K, L, # centred Gram matrices of matched layers, (L, n, n) ea
     _, kk, ll, k1, l1 = _gram_stats(K, L)
     kd, ld = _diag(K), _diag(L)
     obs, den = _matched_cka(K, L, None, debiased), torch.sqrt(_hsic_stats(kk, k1, k1, kd, kd, n, debiased)*_hsic_stats(ll, l1, l1, ld, ld, n, debiased))
-    g, null = torch.Generator().manual_seed(seed), []
-    for _ in range(n_perm):
-        p = torch.randperm(n, generator=g).to(K.device)
-        null.append(_hsic_stats(_gram_stats(K, L, None, p, full=False)[0], k1, l1[:, p], kd, ld[:, p], n, debiased)/den)
-    null = torch.stack(null) if n_perm else obs.new_zeros(0, len(obs))
-    return {"cka": obs, "null": null, "null_mean": null.mean(0), "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
+    def permuted(p): return _hsic_stats(_gram_stats(K, L, None, p, full=False)[0], k1, l1[:, p], kd, ld[:, p], n, debiased)/den
+    return perm_null(obs, permuted, n, n_perm, seed, K.device)
 
 # %% ../nbs/05a_cka_unit.ipynb #2e1406a3
 def gram_half_samples(K, L, # centred Gram matrices of matched layers, (L, n, n) each
                       n_rep:int, seed:int=0, debiased:bool=False) -> torch.Tensor:
     "Half-sample replicates of matched-layer CKA from Gram matrices: the draws and results of `cka_half_samples`."
-    n = K.shape[-1]
-    if n < 8: raise ValueError(f"half-samples need at least 8 items, got {n}")
-    g, full = torch.Generator().manual_seed(seed), _matched_cka(K, L, None, debiased)
-    halves = torch.stack([_matched_cka(K, L, torch.randperm(n, generator=g)[:n//2].to(K.device), debiased) for _ in range(n_rep)])
-    return full + halves - halves.mean(0)
+    return half_sample_reps(lambda idx: _matched_cka(K, L, idx, debiased), K.shape[-1], n_rep, seed, K.device)
 
 # %% ../nbs/05a_cka_unit.ipynb #ce98790a
 def _hsic_feat(x, y, # centred layer stacks (L, n, d1) and (L, n, d2), float32
@@ -104,35 +101,22 @@ def _hsic_feat(x, y, # centred layer stacks (L, n, d1) and (L, n, d2), float32
     kx1, ly1 = (x.double() @ sx[..., None])[..., 0], (y.double() @ sy[..., None])[..., 0]  # K1 and L1 without forming K or L
     return song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1), ((kx1 - ax)*(ly1 - ay)).sum(-1), x.shape[1])
 
-# %% ../nbs/05a_cka_unit.ipynb #a3bfa283
-def centred(x, device=None) -> torch.Tensor:
-    "Float32 activations (L, n, d) centred over the n items (means in float64)."
-    x = torch.as_tensor(x).to(device=device, dtype=torch.float32)
-    return x - x.mean(1, keepdim=True, dtype=torch.float64).float()
-
 # %% ../nbs/05a_cka_unit.ipynb #12328959
 def feature_perm_null(X, Y, # centred features of matched layers, (L, n, d1) and (L, n, d2)
                       n_perm:int, seed:int=0, debiased:bool=False) -> dict:
     "Matched-layer CKA and its row-permutation null from the features: the permutations and results of `cka_perm_test`."
     den = torch.sqrt(_hsic_feat(X, X, debiased)*_hsic_feat(Y, Y, debiased))  # a permutation leaves both unchanged
-    obs, g = _hsic_feat(X, Y, debiased)/den, torch.Generator().manual_seed(seed)
-    null = [_hsic_feat(X, Y[:, torch.randperm(X.shape[1], generator=g).to(Y.device)], debiased)/den for _ in range(n_perm)]
-    null = torch.stack(null) if n_perm else obs.new_zeros(0, len(obs))
-    return {"cka": obs, "null": null, "null_mean": null.mean(0), "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
+    return perm_null(_hsic_feat(X, Y, debiased)/den, lambda p: _hsic_feat(X, Y[:, p], debiased)/den, X.shape[1], n_perm, seed, X.device)
 
 # %% ../nbs/05a_cka_unit.ipynb #4620dde9
 def feature_half_samples(X, Y, # centred features of matched layers, (L, n, d1) and (L, n, d2)
                          n_rep:int, seed:int=0, debiased:bool=False) -> torch.Tensor:
     "Half-sample replicates of matched-layer CKA from the features: the draws and results of `cka_half_samples`."
-    n = X.shape[1]
-    if n < 8: raise ValueError(f"half-samples need at least 8 items, got {n}")
     def cka(idx):
         x, y = X[:, idx], Y[:, idx]
         if not debiased: x, y = centred(x), centred(y)  # the biased estimator centres on the items it uses
         return hsic_ratio(_hsic_feat(x, y, debiased), _hsic_feat(x, x, debiased), _hsic_feat(y, y, debiased))
-    g, full = torch.Generator().manual_seed(seed), cka(torch.arange(n))
-    halves = torch.stack([cka(torch.randperm(n, generator=g)[:n//2].to(X.device)) for _ in range(n_rep)])
-    return full + halves - halves.mean(0)
+    return half_sample_reps(cka, X.shape[1], n_rep, seed, X.device)
 
 # %% ../nbs/05a_cka_unit.ipynb #9f5381e8
 def varies(X, rtol:float=1e-5) -> torch.Tensor:
