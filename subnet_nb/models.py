@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['KINDS', 'SITES', 'POOLS', 'LayerParts', 'encoder_layers', 'model_shape', 'check_layer', 'load_model', 'tiny_encoder',
-           'model_device', 'masked', 'zero_value_heads', 'remove_heads', 'capture', 'embed']
+           'check_mask', 'model_device', 'check_rows', 'masked', 'zero_value_heads', 'remove_heads', 'capture', 'embed']
 
 # %% ../nbs/00b_models.ipynb #b336636a
 @dataclass
@@ -121,7 +121,7 @@ def tiny_encoder(family:str, # "bert", "xlm-roberta" or "electra"
     return Path(folder)
 
 # %% ../nbs/00b_models.ipynb #3b1b54f8
-def _check_mask(mask, shape, name, device, batched:bool=False):
+def check_mask(mask, shape, name, device, batched:bool=False):
     "`mask` as a finite float tensor of `shape` (or `(batch,) + shape` if `batched`) on `device`."
     if mask is None: return None
     if not isinstance(mask, torch.Tensor): mask = torch.as_tensor(mask, dtype=torch.float32, device=device)
@@ -137,7 +137,7 @@ def _check_mask(mask, shape, name, device, batched:bool=False):
 def model_device(model): return next(model.parameters()).device
 
 # %% ../nbs/00b_models.ipynb #93a65e21
-def _check_rows(mask, x):
+def check_rows(mask, x):
     "Refuse a per-example mask whose number of rows differs from the batch size of `x`."
     if mask.shape[0] != x.shape[0]: raise ValueError(f"a per-example mask has {mask.shape[0]} rows but the batch has {x.shape[0]} examples")
 
@@ -152,16 +152,16 @@ def masked(model:nn.Module, # a BERT-family encoder (see `encoder_layers`)
     n_heads = model.config.num_attention_heads
     if head_mask is not None and any(p.attn_out.in_features != model.config.hidden_size for p in parts):
         raise ValueError("this model has had heads removed (remove_heads); head masks refer to the original heads -- mask the unpruned model")
-    head_mask = _check_mask(head_mask, (len(parts), n_heads), "head_mask", dev, batched=True)
-    mlp_mask = _check_mask(mlp_mask, (len(parts),), "mlp_mask", dev, batched=True)
+    head_mask = check_mask(head_mask, (len(parts), n_heads), "head_mask", dev, batched=True)
+    mlp_mask = check_mask(mlp_mask, (len(parts),), "mlp_mask", dev, batched=True)
     def head_pre(mod, args, l):
         x = args[0]
         h = x.view(*x.shape[:-1], n_heads, -1)  # (batch, tokens, heads, head_dim)
-        if head_mask.ndim == 3: _check_rows(head_mask, x); m = head_mask[:, l][:, None]  # (batch, 1, heads)
+        if head_mask.ndim == 3: check_rows(head_mask, x); m = head_mask[:, l][:, None]  # (batch, 1, heads)
         else: m = head_mask[l]
         return ((h*m.to(x.dtype)[..., None]).view(x.shape),) + tuple(args[1:])
     def mlp_post(mod, args, out, l):
-        if mlp_mask.ndim == 2: _check_rows(mlp_mask, out); return out*mlp_mask[:, l].to(out.dtype)[:, None, None]
+        if mlp_mask.ndim == 2: check_rows(mlp_mask, out); return out*mlp_mask[:, l].to(out.dtype)[:, None, None]
         return out*mlp_mask[l].to(out.dtype)
     handles = []
     try:
@@ -214,7 +214,7 @@ def remove_heads(model:nn.Module, # a BERT-family encoder
     "A copy of `model` with the heads where `head_mask == 0` physically removed."
     import copy
     parts, (L, H) = encoder_layers(model), model_shape(model)
-    head_mask = _check_mask(head_mask, (L, H), "head_mask", model_device(model))
+    head_mask = check_mask(head_mask, (L, H), "head_mask", model_device(model))
     if not ((head_mask == 0) | (head_mask == 1)).all(): raise ValueError("remove_heads needs a 0/1 head_mask; use masked() for soft masks")
     if any(p.attn_out.in_features != model.config.hidden_size for p in parts): raise ValueError("this model already had heads removed")
     m = copy.deepcopy(model, {id(p): p for p in model.parameters()} if share else None)
