@@ -123,8 +123,8 @@ def decoder_masked(model:nn.Module, # a Llama-style causal LM (see `decoder_laye
     mlp_mask = check_mask(mlp_mask, (s.layers,), "mlp_mask", dev, batched=True)
     heads = _head_scale(head_mask, kv_mask, s)
     def head_pre(mod, args, l):
-        x = args[0]; h = x.view(*x.shape[:-1], s.heads, s.head_dim)
-        return (_scale(h, heads, l, 1, trailing=1).view(x.shape),) + tuple(args[1:])
+        x = args[0]; h = x.reshape(*x.shape[:-1], s.heads, s.head_dim)
+        return (_scale(h, heads, l, 1, trailing=1).reshape(x.shape),) + tuple(args[1:])
     handles = []
     try:
         for l, p in enumerate(parts):

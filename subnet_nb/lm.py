@@ -113,12 +113,16 @@ def held_out_verses(langs=DECODER_LANGS, # languages (from `verses.VERSIONS`) or
                     n:int=64, # verses to draw
                     split:str="test", # the chapters' split
                     seed:int=0, # seed of the draw
+                    ids:list|None=None, # particular verses by id (e.g. "01.001.001", Genesis 1:1) instead of a draw
                    ) -> pd.DataFrame:
-    "`n` parallel verses of `split` chapters: their id (`verse`), and their text in each of `langs` (a column each)."
+    "`n` parallel verses of `split` chapters (or the verses `ids`): their id (`verse`), and their text in each of `langs` (a column each)."
     if bad := [l for l in langs if l not in VERSIONS and l not in OTHER_VERSIONS]:
         raise ValueError(f"no verses for {bad}; languages: {', '.join(VERSIONS)}; other versions: {', '.join(OTHER_VERSIONS)}")
-    df = verse_items(); df = df[df["split"] == split]
-    df = df.sample(n=min(n, len(df)), random_state=seed).sort_values("id")
+    df = verse_items()
+    if ids is not None:
+        if missing := sorted(set(ids) - set(df["id"])): raise ValueError(f"no verse with id {missing} in every language; ids look like '01.001.001'")
+        df = df.set_index("id").loc[list(ids)].reset_index()
+    else: df = df[df["split"] == split].sample(n=min(n, len(df[df["split"] == split])), random_state=seed).sort_values("id")
     out = pd.DataFrame({"verse": df["id"].to_numpy()})  # not "id": that is Indonesian
     for l in langs:
         out[l] = df[f"text_{l}"].to_numpy() if l in VERSIONS else _other_version(l, df[["book", "chapter", "verse"]])
