@@ -79,6 +79,12 @@ def lm_scores(model, tok, texts:list[str], # the texts to score
     return pd.DataFrame(rows, columns=["nll", "tokens", "bytes"]).astype({"tokens": int, "bytes": int})
 
 # %% ../nbs/01e_lm.ipynb #1b33bb67
+def _t_interval(est:float, z:np.ndarray, level:float) -> dict:
+    "`est`'s t interval from the texts' influences `z` (their mean is 0), and the number of texts."
+    se = z.std(ddof=1)/math.sqrt(len(z)) if len(z) > 1 else float("nan")
+    q = stats.t.ppf(0.5 + level/2, max(len(z) - 1, 1))
+    return dict(low=est - q*se, high=est + q*se, n=len(z))
+
 def bits_per_byte(scores:pd.DataFrame, # rows of `lm_scores`
                   level:float=0.95, # the interval's level
                  ) -> dict:
@@ -86,9 +92,7 @@ def bits_per_byte(scores:pd.DataFrame, # rows of `lm_scores`
     bits, b = scores["nll"].to_numpy(float)/math.log(2), scores["bytes"].to_numpy(float)
     bpb = bits.sum()/b.sum()
     z = (bits - bpb*b)/b.mean()  # each text's influence on the ratio
-    se = z.std(ddof=1)/math.sqrt(len(z)) if len(z) > 1 else float("nan")
-    q = stats.t.ppf(0.5 + level/2, max(len(z) - 1, 1))
-    return dict(bpb=bpb, low=bpb - q*se, high=bpb + q*se, n=len(z), ppl=math.exp(scores["nll"].sum()/scores["tokens"].sum()))
+    return dict(bpb=bpb, **_t_interval(bpb, z, level), ppl=math.exp(scores["nll"].sum()/scores["tokens"].sum()))
 
 # %% ../nbs/01e_lm.ipynb #821ad4db
 def bpb_change(base:pd.DataFrame, # `lm_scores` of the reference model
@@ -100,10 +104,7 @@ def bpb_change(base:pd.DataFrame, # `lm_scores` of the reference model
         raise ValueError("bpb_change needs the scores of the same texts in the same order (their byte counts differ)")
     b, d = base["bytes"].to_numpy(float), (new["nll"].to_numpy(float) - base["nll"].to_numpy(float))/math.log(2)
     delta = d.sum()/b.sum()
-    z = (d - delta*b)/b.mean()
-    se = z.std(ddof=1)/math.sqrt(len(z)) if len(z) > 1 else float("nan")
-    q = stats.t.ppf(0.5 + level/2, max(len(z) - 1, 1))
-    return dict(delta=delta, low=delta - q*se, high=delta + q*se, n=len(z))
+    return dict(delta=delta, **_t_interval(delta, (d - delta*b)/b.mean(), level))
 
 # %% ../nbs/01e_lm.ipynb #ffb68c96
 DECODER_LANGS = ("en", "de", "fr", "es", "zh", "vi", "id", "ru")  # the decoder study's default languages (all have verses)
