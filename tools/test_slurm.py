@@ -55,8 +55,7 @@ def run_tests(t0):
         if not sub_jobs: continue
         q = dict(l.split(None, 1) for l in sh("squeue", "-h", "-o", "%i %T").stdout.splitlines() if " " in l)
         running = [j for j in sub_jobs if q.get(j) == "RUNNING"]
-        if running:
-            time.sleep(2)  # let it get into its units
+        if running:  # cancel at once: a tiny job can finish all its units within seconds of starting
             cancelled = running[0]
             print(f"scancel {cancelled} (a job of the subnetwork stage, while RUNNING)", flush=True)
             sh("scancel", cancelled)
