@@ -4,13 +4,13 @@
 
 # %% ../nbs/09_cli.ipynb #bac3885e
 from __future__ import annotations
-import argparse, sys
+import argparse, json, sys
 from pathlib import Path
 import subnet_nb
 
 # %% auto #0
-__all__ = ['PRESET_NAMES', 'cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'cmd_study_status', 'cmd_study_report',
-           'build_parser', 'main']
+__all__ = ['DECODER_PRESET_NAMES', 'PRESET_NAMES', 'cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'cmd_study_status',
+           'cmd_study_report', 'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #505eb051
 def cmd_embedded(args) -> int:
@@ -31,11 +31,52 @@ def _executor(args):
     return SlurmExecutor(partition=args.partition, gpus_per_node=args.gpus, cpus_per_task=args.cpus, mem_gb=args.mem_gb,
                          timeout_min=args.time_min, units_per_job=args.units_per_job, sbatch=sbatch)
 
+# %% ../nbs/09_cli.ipynb #dec0a1b3
+def _decoder(args) -> bool:
+    "Does the command name a decoder study: a decoder preset, a config file naming one, or an `--out` folder holding one?"
+    if getattr(args, "preset", None): return args.preset in DECODER_PRESET_NAMES
+    if getattr(args, "config", None):
+        import yaml
+        try: d = yaml.safe_load(Path(args.config).read_text())
+        except (OSError, yaml.YAMLError): return False  # the encoder path reports the file's problem
+        return isinstance(d, dict) and d.get("preset") in DECODER_PRESET_NAMES
+    saved = Path(getattr(args, "out", None) or ".")/"config.json"
+    try: return saved.is_file() and json.loads(saved.read_text()).get("study") == "decoder"
+    except (OSError, ValueError): return False
+
+
+# %% ../nbs/09_cli.ipynb #dec0a1b4
+def _decoder_run(args) -> int:
+    "`study run` of a decoder study; exit status as for the encoder study."
+    from subnet_nb.decoder_study import decoder_config, check_decoder_config, run_decoder_study
+    try:
+        if args.executor != "local": raise ValueError("the decoder study runs in this process only: use --executor local")
+        if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
+        saved = Path(args.out)/"config.json"
+        if not (args.preset or args.config): cfg = check_decoder_config(decoder_config(None, saved))  # resume the study in --out
+        else: cfg = check_decoder_config(decoder_config(args.preset or "decoder", args.config))
+        if saved.exists() and json.loads(saved.read_text()) != cfg.to_dict():
+            raise ValueError(f"{args.out} holds a study with a different config; use another output folder, or delete this one to start over")
+    except (ValueError, FileNotFoundError) as e:
+        print(f"subnet_nb study run: {e}", file=sys.stderr); return 2
+    res = run_decoder_study(cfg, args.out, progress=not args.quiet)
+    return 1 if any(v not in ("ran", "done") for v in res["state"].values()) else 0
+
+def _decoder_plan(args) -> int:
+    "`study plan` of a decoder study."
+    from subnet_nb.decoder_study import decoder_config, check_decoder_config, decoder_study_plan
+    try: print(decoder_study_plan(check_decoder_config(decoder_config(args.preset or "decoder", args.config)), tflops=args.tflops))
+    except (ValueError, FileNotFoundError) as e:
+        print(f"subnet_nb study plan: {e}", file=sys.stderr); return 2
+    return 0
+
+
 # %% ../nbs/09_cli.ipynb #f17e8500
 def cmd_study_run(args) -> int:
     "Run or resume a study; exit status 0 if every unit is done, 1 if some failed, 2 for a bad config or options."
     from subnet_nb.config import get_config, check_config
     from subnet_nb.study import run_study
+    if _decoder(args): return _decoder_run(args)
     try:
         if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
         cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
@@ -50,6 +91,7 @@ def cmd_study_plan(args) -> int:
     "Print what a study will run and cost: units, examples and tokens per kind, disk, and the estimated wall time on this device (or at --tflops)."
     from subnet_nb.config import get_config, check_config
     from subnet_nb.plan import study_plan, format_plan
+    if _decoder(args): return _decoder_plan(args)
     try:
         cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
         w, disk = study_plan(cfg, timing=not args.no_timing, tflops=args.tflops)
@@ -62,7 +104,8 @@ def cmd_study_plan(args) -> int:
 def cmd_study_status(args) -> int:
     "Print the units of the study in `--out` by kind and state, and any failures."
     from subnet_nb.study import study_status
-    try: st = study_status(args.out)
+    from subnet_nb.decoder_study import decoder_status
+    try: st = (decoder_status if _decoder(args) else study_status)(args.out)
     except FileNotFoundError as e:
         print(f"subnet_nb study status: {e}", file=sys.stderr); return 2
     counts = st.groupby(["kind", "state"], sort=False).size().unstack(fill_value=0)
@@ -78,10 +121,12 @@ def cmd_study_status(args) -> int:
 def cmd_study_report(args) -> int:
     "Write the report of the study in `--out` to `--out/report` and print its path."
     from subnet_nb.study import study_status
-    try: st = study_status(args.out)
+    from subnet_nb.decoder_study import decoder_status, decoder_report
+    try: st = (decoder_status if _decoder(args) else study_status)(args.out)
     except FileNotFoundError as e:
         print(f"subnet_nb study report: {e}", file=sys.stderr); return 2
     if (st.state != "done").any(): print(f"note: {(st.state != 'done').sum()} of {len(st)} units are not done; the report shows what is", file=sys.stderr)
+    if _decoder(args): print(decoder_report(args.out)); return 0
     from subnet_nb.report import write_report
     try: print(write_report(args.out, exclude_chance=not args.all_subnetworks))
     except ValueError as e:
@@ -89,7 +134,8 @@ def cmd_study_report(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #92589d63
-PRESET_NAMES = ["embedded", "verses", "paper"]  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
+DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.decoder_study.DECODER_PRESETS`
+PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
 
 # %% ../nbs/09_cli.ipynb #85d19756
 def _config_args(p:argparse.ArgumentParser):

@@ -24,7 +24,7 @@ from .claims import (grid_name, restrict, mask_stack, mask_table, retention, vs_
 
 # %% auto #0
 __all__ = ['FIGURES', 'paper_style', 'fig_mask_grids', 'fig_super_survivors', 'fig_tsne', 'fig_validation', 'fig_retention',
-           'fig_transfer', 'fig_cka', 'fig_stitching', 'fig_mi', 'Figure', 'draw_figures', 'write_report']
+           'fig_transfer', 'fig_cka', 'fig_stitching', 'fig_mi', 'Figure', 'draw_figures', 'md_table', 'write_report']
 
 # %% ../nbs/08b_report.ipynb #eb0ad1e9
 def paper_style():
@@ -241,7 +241,8 @@ def draw_figures(out:Path, # the study folder (t-SNE reads its subnetworks)
     return made, skipped
 
 # %% ../nbs/08b_report.ipynb #941e1b9d
-def _md_table(df:pd.DataFrame) -> str:
+def md_table(df:pd.DataFrame) -> str:
+    "`df` as a Markdown table (its index as the first column)."
     cols = [str(c) for c in df.columns]
     idx = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
     name = " / ".join(n for n in df.index.names if n) if any(df.index.names) else ""
@@ -259,7 +260,7 @@ def _header(man:dict, cfg, T0:dict, n_boot:int, exclude_chance:bool) -> list:
           f"Machine: {mach.get('cpu', 'not recorded')}, {mach.get('cores', '?')} cores ({mach.get('cpu_capability', '?')}), torch threads {mach.get('torch_threads', '?')}, "
           f"BLAS {mach.get('blas', '?')}{', ' + mach['accelerator'] if mach.get('accelerator') else ''}. "
           "Floating-point results differ between machines; conclusions should not.", "",
-          _md_table(design(T0, cfg)), "",
+          md_table(design(T0, cfg)), "",
           f"Intervals are {LEVEL:.0%} t intervals whose standard errors leave out one checkpoint at a time within each task (the independent units) "
           "and add the test-item noise that checkpoints share -- never resampling pairs, which share subnetworks. They keep their coverage from "
           f"{MIN_CHECKPOINTS} checkpoints per task on (simulated in the report's documentation); a claim resting on fewer is reported as not testable.", "",
@@ -273,18 +274,18 @@ def _tables(T0:dict, T:dict, rs:Resampler, n_boot:int) -> list:
     if "finetune" in T0:
         ft = T0["finetune"].pivot_table(index=["task", "split"], columns="lang", values="score", sort=False).round(3)
         ft.index = [f"{t} ({s})" for t, s in ft.index]; ft.index.name = "fine-tuned models (mean over checkpoints)"
-        md += ["## Fine-tuned models", "", _md_table(ft), ""]
+        md += ["## Fine-tuned models", "", md_table(ft), ""]
     if "validation" in T0 and len(T0["validation"]):
         vc = fmt_table(vs_chance(T0, Resampler(T0, n_boot)))
-        md += ["## Fine-tuned models against chance (test items of the validation units; interval over checkpoints and items)", "", _md_table(vc), ""]
+        md += ["## Fine-tuned models against chance (test items of the validation units; interval over checkpoints and items)", "", md_table(vc), ""]
     if "masks" in T0:
         k = T0["masks"].groupby("task").agg(subnetworks=("kept_heads", "size"), above_chance=("above_chance", "sum"), kept_heads=("kept_heads", "mean"),
                                             stop_score=("final_score", "mean"), unmasked_stop_score=("unmasked_score", "mean")).round(3)
-        md += ["## Subnetworks", "", _md_table(k), ""]
-    if "validation" in T and len(T["validation"]): md += ["## Retention on test", "", _md_table(fmt_table(retention(T, rs))), ""]
-    if "mi" in T and len(T["mi"]): md += ["## Mask similarity", "", _md_table(fmt_table(mask_table(T, rs))), ""]
-    if "cka_reps" in T and len(T["cka_reps"]): md += ["## CKA (mean same-layer)", "", _md_table(fmt_table(cka_table(T, rs))), ""]
-    if "stitching" in T and len(T["stitching"]): md += ["## Stitching", "", _md_table(fmt_table(stitch_table(T, rs))), ""]
+        md += ["## Subnetworks", "", md_table(k), ""]
+    if "validation" in T and len(T["validation"]): md += ["## Retention on test", "", md_table(fmt_table(retention(T, rs))), ""]
+    if "mi" in T and len(T["mi"]): md += ["## Mask similarity", "", md_table(fmt_table(mask_table(T, rs))), ""]
+    if "cka_reps" in T and len(T["cka_reps"]): md += ["## CKA (mean same-layer)", "", md_table(fmt_table(cka_table(T, rs))), ""]
+    if "stitching" in T and len(T["stitching"]): md += ["## Stitching", "", md_table(fmt_table(stitch_table(T, rs))), ""]
     return md
 
 # %% ../nbs/08b_report.ipynb #f7616a55
