@@ -19,8 +19,9 @@ from .pruning import PruneConfig
 from .stitching import StitchConfig
 
 # %% auto #0
-__all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'LIST_FIELDS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'StudyConfig', 'get_config',
-           'model_config', 'model_layers', 'check_config', 'tiny_model', 'tiny_config', 'rehearsal_config']
+__all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'LIST_FIELDS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'StudyConfig',
+           'read_config_file', 'get_config', 'model_config', 'model_layers', 'check_config', 'tiny_model',
+           'tiny_config', 'rehearsal_config']
 
 # %% ../nbs/07_config.ipynb #3b6b8bb9
 GRIDS = ("seeds", "languages", "checkpoints", "tasks", "chaotic")  # pairs differing in exactly seed / language / checkpoint / task, or in task, language and seed
@@ -139,16 +140,22 @@ class _Loader(yaml.SafeLoader):
 # %% ../nbs/07_config.ipynb #6b6f3939
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"), list("-+0123456789."))
 
+def read_config_file(path:str|Path, # a YAML (or JSON) file of config fields
+                    ) -> dict:
+    "The mapping in a config file (`1e-5` read as a float); a one-line error if it is missing, not YAML, or not a mapping."
+    if not Path(path).is_file(): raise FileNotFoundError(f"config file {path} not found")
+    try: d = yaml.load(Path(path).read_text(), Loader=_Loader) or {}
+    except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {' '.join(str(e).split())}") from None
+    if not isinstance(d, dict): raise ValueError(f"{path}: a study config is a mapping of config fields, got {type(d).__name__}")
+    return d
+
 def get_config(preset:str|None=None, # a preset name ("embedded", "verses", "paper")
                path:str|Path|None=None, # a YAML (or JSON) file: any `StudyConfig` fields, optionally `preset: NAME` to start from
                **overrides) -> StudyConfig:
     "A `StudyConfig` from a preset, a file, and keyword overrides (in that order)."
     d = {}
     if path is not None:
-        if not Path(path).is_file(): raise FileNotFoundError(f"config file {path} not found")
-        try: d = yaml.load(Path(path).read_text(), Loader=_Loader) or {}
-        except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {' '.join(str(e).split())}") from None
-        if not isinstance(d, dict): raise ValueError(f"{path}: a study config is a mapping of StudyConfig fields, got {type(d).__name__}")
+        d = read_config_file(path)
         preset = d.pop("preset", preset)
     d.update(overrides)
     if preset is not None and preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-import numpy as np, pandas as pd, torch, yaml
+import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt, seaborn as sns
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
@@ -20,6 +20,7 @@ from .lape import activation_counts, activation_probs, lape_select, ablation_mat
 from .lm_stitching import lm_stitch
 from .masks import kappa
 from .decoder_lenses import mask_lens, decoder_cka
+from .config import read_config_file
 from .plan import Unit
 from .report import paper_style, md_table
 
@@ -72,8 +73,7 @@ def decoder_config(preset:str|None="decoder", # a name of `DECODER_PRESETS`
                    path:str|Path|None=None, # a YAML or JSON file of `DecoderStudyConfig` fields (may name a preset)
                    **overrides) -> DecoderStudyConfig:
     "A `DecoderStudyConfig` from a preset, a file and keyword overrides (in that order); dict-valued settings update the preset's key by key."
-    d = yaml.safe_load(Path(path).read_text()) or {} if path is not None else {}
-    if not isinstance(d, dict): raise ValueError(f"{path}: a study config is a mapping of DecoderStudyConfig fields")
+    d = read_config_file(path) if path is not None else {}
     preset = d.pop("preset", preset) or "decoder"; d.update(overrides); d.pop("study", None)
     if preset not in DECODER_PRESETS: raise ValueError(f"unknown decoder preset {preset!r}; choose from {sorted(DECODER_PRESETS)}")
     base = DECODER_PRESETS[preset].to_dict(); base.pop("study")
