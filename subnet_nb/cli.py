@@ -48,7 +48,8 @@ def _decoder(args) -> bool:
 # %% ../nbs/09_cli.ipynb #dec0a1b4
 def _decoder_run(args) -> int:
     "`study run` of a decoder study; exit status as for the encoder study."
-    from subnet_nb.decoder_study import decoder_config, check_decoder_config, run_decoder_study
+    from subnet_nb.lm_config import decoder_config, check_decoder_config
+    from subnet_nb.decoder_study import run_decoder_study
     try:
         if args.executor != "local": raise ValueError("the decoder study runs in this process only: use --executor local")
         if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
@@ -64,7 +65,8 @@ def _decoder_run(args) -> int:
 
 def _decoder_plan(args) -> int:
     "`study plan` of a decoder study."
-    from subnet_nb.decoder_study import decoder_config, check_decoder_config, decoder_study_plan
+    from subnet_nb.lm_config import decoder_config, check_decoder_config
+    from subnet_nb.lm_plan import decoder_study_plan
     try: print(decoder_study_plan(check_decoder_config(decoder_config(args.preset or "decoder", args.config)), tflops=args.tflops))
     except (ValueError, FileNotFoundError) as e:
         print(f"subnet_nb study plan: {e}", file=sys.stderr); return 2
@@ -134,7 +136,7 @@ def cmd_study_report(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #92589d63
-DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.decoder_study.DECODER_PRESETS`
+DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.lm_config.DECODER_PRESETS`
 PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
 
 # %% ../nbs/09_cli.ipynb #85d19756
