@@ -49,15 +49,12 @@ def _decoder(args) -> bool:
 def _decoder_run(args) -> int:
     "`study run` of a decoder study; exit status as for the encoder study."
     from subnet_nb.lm_config import decoder_config, check_decoder_config
-    from subnet_nb.decoder_study import run_decoder_study
+    from subnet_nb.decoder_study import run_decoder_study, saved_decoder_config, check_decoder_folder
     try:
         if args.executor != "local": raise ValueError("the decoder study runs in this process only: use --executor local")
         if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
-        saved = Path(args.out)/"config.json"
-        if not (args.preset or args.config): cfg = check_decoder_config(decoder_config(None, saved))  # resume the study in --out
-        else: cfg = check_decoder_config(decoder_config(args.preset or "decoder", args.config))
-        if saved.exists() and json.loads(saved.read_text()) != cfg.to_dict():
-            raise ValueError(f"{args.out} holds a study with a different config; use another output folder, or delete this one to start over")
+        if not (args.preset or args.config): cfg = check_decoder_config(saved_decoder_config(args.out))  # resume the study in --out
+        else: cfg = check_decoder_folder(check_decoder_config(decoder_config(args.preset or "decoder", args.config)), args.out)
     except (ValueError, FileNotFoundError) as e:
         print(f"subnet_nb study run: {e}", file=sys.stderr); return 2
     res = run_decoder_study(cfg, args.out, progress=not args.quiet)

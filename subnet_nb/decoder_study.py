@@ -17,7 +17,22 @@ from .lm_plan import decoder_plan
 from .lm_units import DECODER_WORK, DecoderContext
 
 # %% auto #0
-__all__ = ['DECODER_FIGURES', 'run_decoder_study', 'decoder_status', 'decoder_tables', 'decoder_findings', 'decoder_report']
+__all__ = ['DECODER_FIGURES', 'saved_decoder_config', 'check_decoder_folder', 'run_decoder_study', 'decoder_status',
+           'decoder_tables', 'decoder_findings', 'decoder_report']
+
+# %% ../nbs/08f_decoder_study.ipynb #42245927
+def saved_decoder_config(out:str|Path) -> DecoderStudyConfig:
+    "The config of the decoder study in the folder `out`, read from its config.json."
+    saved = Path(out)/"config.json"
+    if not saved.exists(): raise FileNotFoundError(f"{out} holds no study (no config.json)")
+    return DecoderStudyConfig(**{k: v for k, v in json.loads(saved.read_text()).items() if k != "study"})
+
+def check_decoder_folder(cfg:DecoderStudyConfig, out:str|Path) -> DecoderStudyConfig:
+    "`cfg` if the folder `out` is new or holds a study of this very config; else an error that says what to do."
+    saved = Path(out)/"config.json"
+    if saved.exists() and json.loads(saved.read_text()) != cfg.to_dict():
+        raise ValueError(f"{out} holds a study with a different config; use another output folder, or delete this one to start over")
+    return cfg
 
 # %% ../nbs/08f_decoder_study.ipynb #77bf7baa
 def run_decoder_study(cfg:DecoderStudyConfig|str="decoder", # a config or a preset name
@@ -26,10 +41,8 @@ def run_decoder_study(cfg:DecoderStudyConfig|str="decoder", # a config or a pres
     "Run every unit of the decoder study not yet done in `out`, then write its report; {'state': {id: 'ran'|'done'|'failed'|'blocked'}, 'seconds'}."
     cfg = check_decoder_config(decoder_config(cfg) if isinstance(cfg, str) else cfg)
     out, t0, state = Path(out), time.time(), {}
-    saved = out/"config.json"
-    if saved.exists() and json.loads(saved.read_text()) != cfg.to_dict():
-        raise ValueError(f"{out} holds a study with a different config; use another output folder, or delete this one to start over")
-    out.mkdir(parents=True, exist_ok=True); write_json(saved, cfg.to_dict())
+    check_decoder_folder(cfg, out)
+    out.mkdir(parents=True, exist_ok=True); write_json(out/"config.json", cfg.to_dict())
     ctx = DecoderContext(out, cfg)
     for u in (bar := tqdm(decoder_plan(cfg), desc="decoder study", disable=not progress)):
         rec = out/"units"/f"{u.id}.json"
@@ -49,9 +62,7 @@ def run_decoder_study(cfg:DecoderStudyConfig|str="decoder", # a config or a pres
 # %% ../nbs/08f_decoder_study.ipynb #5e152b94
 def decoder_status(out:str|Path) -> pd.DataFrame:
     "One row per unit of the decoder study in `out`: id, kind, state ('done', 'failed', 'pending'), seconds, error."
-    out = Path(out)
-    if not (out/"config.json").exists(): raise FileNotFoundError(f"{out} holds no study (no config.json)")
-    cfg = DecoderStudyConfig(**{k: v for k, v in json.loads((out/"config.json").read_text()).items() if k != "study"})
+    out, cfg = Path(out), saved_decoder_config(out)
     rows = []
     for u in decoder_plan(cfg):
         rec, fail = out/"units"/f"{u.id}.json", out/"failed"/f"{u.id}.json"
@@ -184,7 +195,7 @@ def _decoder_md_tables(T):
 def decoder_report(out:str|Path) -> Path:
     "Write the decoder study's findings, tables and figures (PNG) to `out/report`; return the page's path."
     out = Path(out); T = decoder_tables(out)
-    cfg = DecoderStudyConfig(**{k: v for k, v in json.loads((out/"config.json").read_text()).items() if k != "study"})
+    cfg = saved_decoder_config(out)
     rep = out/"report"; rep.mkdir(parents=True, exist_ok=True)
     paper_style(); made = []
     for name, (fn, size, panels) in DECODER_FIGURES.items():

@@ -201,6 +201,7 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
             add("stitching", t, l, ntr + nte, fwd=front)  # front states (the end's own are reused across stitches: not counted)
             add("stitching", t, l, ntr, grad=ss.epochs*end, new=False)
             add("stitching", t, l, nte, fwd=3*end, new=False)  # init, stitched and own scores
+            if ss.patience: add("stitching", t, l, ss.holdout, fwd=front + (ss.epochs + 1)*end)  # the stop rule's rows: front states, every epoch's loss
     df = pd.DataFrame(rows).T
     df.index.name = "kind"
     return df
@@ -322,7 +323,8 @@ def format_plan(cfg:StudyConfig, w:pd.DataFrame, disk:dict, tflops:float|None=No
                  f"tables {gb(disk['tables and parts'])}; one stitch's front states {gb(disk['stitch front states (per stitch)'])} "
                  f"({'memory' if disk['stitch front states (per stitch)'] <= cfg.stitch_settings.state_gb*1e9 else 'disk: above state_gb'})")
     lines.append(f"assumes {PRUNE_STEPS} accepted pruning steps per subnetwork; Hub inputs not on this machine at max_length={cfg.max_length} tokens (an upper bound); "
-                 "checkpoint loading and result writing not counted -- an estimate, not a measurement")
+                 "checkpoint loading and result writing not counted -- an estimate, not a measurement"
+                 + ("; early-stopped stitches counted at all their epochs (an upper bound)" if cfg.stitch_settings.patience else ""))
     return "\n".join(lines)
 
 # %% ../nbs/07a_plan.ipynb #a832f0a6

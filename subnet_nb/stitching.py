@@ -22,7 +22,7 @@ from .finetune import Settings
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask', 'DiskStates',
-           'front_cache', 'StitchConfig', 'stitch']
+           'front_cache', 'should_stop', 'StitchConfig', 'stitch']
 
 # %% ../nbs/06_stitching.ipynb #70ed480d
 class _PassThrough(nn.Module):
@@ -197,11 +197,23 @@ def _held_loss(amap, end, H, batches, end_layer) -> float:
         total += float(_loss(logits, x["labels"].to(dev)))*len(h); n += len(h)
     return total/n
 
+# %% ../nbs/06_stitching.ipynb #483b777a
+def should_stop(losses:list, # held-out losses at step 0 and after every epoch so far
+                patience:int, # epochs in a row without progress that end training
+                rel_tol:float=0.01, # progress: a fall of more than this fraction below the loss of the last epoch that made progress
+               ) -> bool:
+    "Whether the early-stopping rule ends training after the last of `losses`."
+    last = 0
+    for ep in range(1, len(losses)):
+        if losses[ep] < losses[last]*(1 - rel_tol): last = ep
+    return len(losses) - 1 - last >= patience
+
 # %% ../nbs/06_stitching.ipynb #1ebe7d6f
 def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress,
            held=None, # (states, batches) of held-out training rows: with `patience`, the stop rule's data
            patience:int|None=None, # stop after this many epochs without a lower held-out loss, keeping the best map
            rel_tol:float=0.01, # a held-out loss counts as lower only if it falls below the best by more than this fraction of it
+           on_epoch=None, # called with (epoch, map) after every epoch, e.g. to record a trajectory
           ) -> int:
     "Train the map on cached front states with Adam + cosine decay (the end frozen, restored after); the epochs trained."
     dev, grads = model_device(end.model), [p.requires_grad for p in end.model.parameters()]
@@ -211,19 +223,19 @@ def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed,
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs*len(train), eta_min=lr_min)
         g = torch.Generator().manual_seed(seed)
         end.model.eval()  # frozen: no dropout
-        if patience:  # step 0: the initial map; `last` is the epoch of the last real fall, `best` the lowest loss and its map
-            low = _held_loss(amap, end, *held, end_layer); best, last = (low, copy.deepcopy(amap.state_dict())), (low, 0)
+        if patience:  # step 0: the initial map; `best` is the lowest held-out loss and its map
+            losses = [_held_loss(amap, end, *held, end_layer)]; best = (losses[0], copy.deepcopy(amap.state_dict()))
         for epoch in tqdm(range(epochs), disable=not progress, desc="stitch"):
             for i in torch.randperm(len(train), generator=g).tolist():
                 x = train[i]
                 logits = run_end(end.model, amap(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
                 loss = _loss(logits, x["labels"].to(dev), None if soft is None else soft[i].to(dev))
                 opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            if on_epoch: on_epoch(epoch + 1, amap)
             if not patience: continue
-            h = _held_loss(amap, end, *held, end_layer)
-            if h < best[0]: best = (h, copy.deepcopy(amap.state_dict()))
-            if h < last[0]*(1 - rel_tol): last = (h, epoch + 1)
-            elif epoch + 1 - last[1] >= patience: break
+            losses.append(_held_loss(amap, end, *held, end_layer))
+            if losses[-1] < best[0]: best = (losses[-1], copy.deepcopy(amap.state_dict()))
+            if should_stop(losses, patience, rel_tol): break
         if patience: amap.load_state_dict(best[1])
         return epoch + 1 if epochs else 0
     finally:
@@ -247,6 +259,7 @@ class StitchConfig(Settings):
     batch_size: int = 32
     max_length: int = 64
     seed: int = 0  # the rows, the training order and (by default) the draw of a shuffled front mask
+    order_seed: int|None = None  # the training order alone (default: `seed`): another order, same rows, gives the schedule's own spread
     state_gb: float = 4.0  # front states larger than this are cached on disk instead of in memory
     state_dir: str|None = None  # parent folder of that disk cache (default: $TMPDIR)
     def __post_init__(self):
@@ -304,7 +317,7 @@ def _fit(t, E:SubnetSpec, s:StitchConfig, d:int, train:list, test:list, H_train,
     if s.targets == "soft":
         with torch.no_grad():
             soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu() for e, x in zip(own_train(), train)]
-    ran = _train(amap, E, H_train, train, end_layer, soft, s.epochs, s.lr, s.lr_min, s.seed, progress, held, s.patience, s.rel_tol)
+    ran = _train(amap, E, H_train, train, end_layer, soft, s.epochs, s.lr, s.lr_min, s.seed if s.order_seed is None else s.order_seed, progress, held, s.patience, s.rel_tol)
     return amap, init, _score(t, E, amap, H_test, test, end_layer), ran
 
 # %% ../nbs/06_stitching.ipynb #f84f14a7

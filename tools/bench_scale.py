@@ -28,7 +28,8 @@ BASE = """
 import sys
 from subnet_nb.store import Store
 from subnet_nb.units import Context
-store = Store(sys.argv[1]); ctx = Context(store); ctx.model(("xnli", 0))
+from subnet_nb.plan import CkptKey
+store = Store(sys.argv[1]); ctx = Context(store); ctx.model(CkptKey("xnli", 0))
 """
 
 def peak(code, *args, env):
