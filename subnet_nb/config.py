@@ -176,16 +176,15 @@ KNOWN_ARCHITECTURES = {  # the architectures of the Hub models the presets and d
                                          vocab_size=119547, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
 }
 
-@functools.lru_cache(maxsize=16)  # read once per process: offline, each Hub attempt retries for ~20 s before it fails
+@functools.lru_cache(maxsize=16)  # read once per process
 def model_config(model:str):
-    "The transformers config of `model` (\"embedded\", a local folder or a Hub name); for a model of `KNOWN_ARCHITECTURES`, its architecture when the Hub is unreachable."
+    "The transformers config of `model` (\"embedded\", a local folder or a Hub name); a `KNOWN_ARCHITECTURES` model's without the Hub."
     from transformers import AutoConfig
+    if model in KNOWN_ARCHITECTURES:  # offline, a Hub attempt retries for ~30 s before it fails: the architecture is all a check or plan reads
+        kw = dict(KNOWN_ARCHITECTURES[model]); return AutoConfig.for_model(kw.pop("model_type"), **kw)
     try:
         with quiet_transformers(): return AutoConfig.from_pretrained(embedded_model_dir() if model == "embedded" else model)
     except Exception as e:
-        if model in KNOWN_ARCHITECTURES:
-            kw = dict(KNOWN_ARCHITECTURES[model])
-            return AutoConfig.for_model(kw.pop("model_type"), **kw)
         raise ValueError(f"could not read the config of model {model!r} ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
                          "Pass a local folder, 'embedded', or a Hub name on a machine with Hub access") from None
 
