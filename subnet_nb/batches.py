@@ -12,7 +12,7 @@ from datasets import Dataset
 from .data import Task, get_task, load_task, quiet_map, DEFAULT_LANGS, PRUNE_SPLIT
 
 # %% auto #0
-__all__ = ['tokenize_task', 'collator', 'make_loader', 'task_table']
+__all__ = ['tokenize_task', 'collator', 'make_loader', 'in_row_order', 'task_table']
 
 # %% ../nbs/01d_batches.ipynb #bf8e499d
 def tokenize_task(ds:Dataset, # rows from `load_task`
@@ -52,12 +52,29 @@ def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
                 tokenizer, task:Task|str,
                 batch_size:int=32, shuffle:bool=False,
                 seed:int=0, # seed of the shuffling
+                by_length:bool=False, # batch the rows shortest first (less padding); the loader's `order` says which row came where
                ) -> torch.utils.data.DataLoader:
     "A DataLoader with dynamic padding over tokenised rows."
-    g = torch.Generator().manual_seed(seed)
+    if by_length and shuffle: raise ValueError("by_length batches the rows in length order: it cannot also shuffle them")
+    order = np.argsort([len(x) for x in ds["input_ids"]], kind="stable") if by_length else None
     cols = [c for c in ("input_ids", "attention_mask", "token_type_ids", "labels") if c in ds.column_names]
-    return torch.utils.data.DataLoader(ds.select_columns(cols), batch_size=batch_size, shuffle=shuffle, generator=g,
-                                       collate_fn=collator(task, tokenizer))
+    rows = ds.select_columns(cols) if order is None else ds.select_columns(cols).select(order.tolist())
+    loader = torch.utils.data.DataLoader(rows, batch_size=batch_size, shuffle=shuffle, generator=torch.Generator().manual_seed(seed),
+                                         collate_fn=collator(task, tokenizer))
+    loader.order = order  # None: the rows' own order
+    return loader
+
+# %% ../nbs/01d_batches.ipynb #a4c32f87
+def in_row_order(items:list, # one entry per row, in the order a loader gave them
+                 loader, # the loader (`make_loader`)
+                ) -> list:
+    "`items` put back in the order of the loader's rows (a `by_length` loader batches them shortest first)."
+    order = getattr(loader, "order", None)
+    if order is None: return list(items)
+    if len(items) != len(order): raise ValueError(f"{len(items)} items for a loader of {len(order)} rows")
+    out = [None]*len(order)
+    for i, x in zip(order, items): out[i] = x
+    return out
 
 # %% ../nbs/01d_batches.ipynb #7f490305
 def task_table(tasks=("emoji-topic", "emoji-sentiment", "emoji-pair"), langs=DEFAULT_LANGS, tokenizer=None) -> pd.DataFrame:

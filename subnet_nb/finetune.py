@@ -20,7 +20,7 @@ from .files import cache_dir
 from .files import quiet_transformers, write_checksums, verify_checksums
 from .models import load_model
 from .data import Task, get_task, check_lang, load_task, compute_metrics, extend_predictions, DEFAULT_LANGS
-from .batches import tokenize_task, make_loader
+from .batches import tokenize_task, make_loader, in_row_order
 
 # %% auto #0
 __all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'Settings', 'FinetuneConfig', 'predict', 'evaluate', 'finetune',
@@ -90,7 +90,7 @@ def _split_data(cfg:FinetuneConfig, tokenizer, split:str, n:int|None) -> dict:
 # %% ../nbs/02_finetune.ipynb #f97beec0
 @torch.no_grad()
 def predict(model, loader, head_mask=None, mlp_mask=None) -> tuple[list, list]:
-    "Predicted and gold label ids of `model` over `loader` (optionally under masks)."
+    "Predicted and gold label ids of `model` over `loader` (optionally under masks), in the order of the loader's rows."
     from subnet_nb.models import masked
     model.eval()
     dev = next(model.parameters()).device
@@ -100,14 +100,14 @@ def predict(model, loader, head_mask=None, mlp_mask=None) -> tuple[list, list]:
             labels = b.pop("labels")
             logits = model(**{k: v.to(dev) for k, v in b.items()}).logits
             extend_predictions(preds, golds, logits, labels)
-    return preds, golds
+    return in_row_order(preds, loader), in_row_order(golds, loader)
 
 # %% ../nbs/02_finetune.ipynb #15409277
 def evaluate(model, tokenizer, task, data:dict, batch_size:int=64, head_mask=None, mlp_mask=None) -> dict:
     "The task's metrics per language for tokenised datasets `data` ({lang: Dataset})."
     out = {}
     for lang, ds in data.items():
-        p, g = predict(model, make_loader(ds, tokenizer, task, batch_size=batch_size), head_mask, mlp_mask)
+        p, g = predict(model, make_loader(ds, tokenizer, task, batch_size=batch_size, by_length=True), head_mask, mlp_mask)
         out[lang] = compute_metrics(task, p, g)
     return out
 

@@ -23,8 +23,8 @@ from .finetune import evaluate, predict, finetuned, TINY_TOPIC, Settings
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'CRITERIA', 'PRUNING_VERSION', 'Importance', 'importance', 'Subnetwork', 'save_subnetwork',
-           'load_subnetwork', 'PruneConfig', 'find_subnetwork', 'cached_subnetwork', 'retention', 'random_subnetwork',
-           'bad_subnetwork', 'transfer_matrix']
+           'load_subnetwork', 'PruneConfig', 'find_subnetwork', 'cached_subnetwork', 'retention', 'shuffle_mask',
+           'random_subnetwork', 'bad_subnetwork', 'transfer_matrix']
 
 # %% ../nbs/03_pruning.ipynb #2bcc2282
 @dataclass
@@ -172,7 +172,7 @@ def _prune_loaders(task:str, lang:str, tokenizer, seed:int, block_seed:int, p:Pr
     rows = load_task(task, lang, p.split, n=p.n, seed=seed, disjoint=p.n is not None, block_seed=block_seed)
     loader = make_loader(tokenize_task(rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=p.batch_size)
     stop_rows = load_task(task, lang, p.stop_split, n=p.stop_n, seed=0)
-    return rows, loader, make_loader(tokenize_task(stop_rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=64)
+    return rows, loader, make_loader(tokenize_task(stop_rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=64, by_length=True)
 
 # %% ../nbs/03_pruning.ipynb #44808c2a
 def _stop_rule(model, t, stop, p:PruneConfig) -> tuple:
@@ -247,7 +247,7 @@ def retention(model, tokenizer, sub:Subnetwork, # the fine-tuned model, its toke
               max_length:int=64) -> dict:
     "Unmasked and subnetwork scores of `sub`'s task and language on `split`, their ratio, and the share of the margin over chance kept."
     task, lang = sub.meta["task"], sub.meta["lang"]
-    loader = make_loader(tokenize_task(load_task(task, lang, split, n=n, seed=0), tokenizer, task, max_length), tokenizer, task, batch_size=64)
+    loader = make_loader(tokenize_task(load_task(task, lang, split, n=n, seed=0), tokenizer, task, max_length), tokenizer, task, batch_size=64, by_length=True)
     p0, golds = predict(model, loader)
     p1, _ = predict(model, loader, sub.head_mask, sub.mlp_mask)
     base, score = compute_metrics(task, p0, golds)["score"], compute_metrics(task, p1, golds)["score"]
@@ -255,13 +255,20 @@ def retention(model, tokenizer, sub:Subnetwork, # the fine-tuned model, its toke
     return {"unmasked": base, "subnetwork": score, "relative": score/base if base > 0 else float("nan"), "chance": chance,
             "margin_kept": (score - chance)/(base - chance) if base > chance else float("nan"), "n": len(golds)}
 
+# %% ../nbs/03_pruning.ipynb #3fc1b3f4
+def shuffle_mask(mask:torch.Tensor, # (layers, units) mask
+                 per_layer:bool=True, # permute within each layer (the per-layer counts stay) or across all layers (only the total stays)
+                 generator:torch.Generator|None=None, # the draw; later draws from it continue its sequence
+                ) -> torch.Tensor:
+    "`mask` with its entries permuted at random within each layer, or across all of them."
+    if per_layer: return torch.stack([row[torch.randperm(len(row), generator=generator)] for row in mask])
+    return mask.flatten()[torch.randperm(mask.numel(), generator=generator)].view_as(mask)
+
 # %% ../nbs/03_pruning.ipynb #926f08e6
 def random_subnetwork(sub:Subnetwork, seed:int=0, per_layer:bool=True) -> Subnetwork:
     "A random control with the same number of kept heads per layer (`per_layer`) or in total, and the same number of MLPs."
     g = torch.Generator().manual_seed(seed)
-    hm = sub.head_mask.clone()
-    if per_layer: hm = torch.stack([row[torch.randperm(len(row), generator=g)] for row in hm])
-    else: hm = hm.flatten()[torch.randperm(hm.numel(), generator=g)].view_as(hm)
+    hm = shuffle_mask(sub.head_mask, per_layer, g)
     mm = sub.mlp_mask[torch.randperm(len(sub.mlp_mask), generator=g)]
     return Subnetwork(hm, mm, [], sub.head_importance[:0], sub.mlp_importance[:0],
                       {**sub.meta, "control": "random_per_layer" if per_layer else "random_total", "control_seed": seed})

@@ -18,6 +18,7 @@ from .files import remember
 from .data import get_task, load_task, compute_metrics, extend_predictions
 from .batches import tokenize_task, make_loader
 from .scores import score_parts
+from .pruning import shuffle_mask
 from .finetune import Settings
 
 # %% auto #0
@@ -111,11 +112,8 @@ def front_variant_mask(head_mask, variant:str, seed:int=0):
     "The front head mask of a control `variant`."
     if variant not in FRONT_VARIANTS: raise ValueError(f"unknown front variant {variant!r}; choose from {FRONT_VARIANTS}")
     if variant == "none": return head_mask
-    g = torch.Generator().manual_seed(seed)
-    hm = head_mask.clone()
-    if variant == "remove_all_heads": return torch.zeros_like(hm)
-    if variant == "shuffle_within_layer": return torch.stack([row[torch.randperm(len(row), generator=g)] for row in hm])
-    return hm.flatten()[torch.randperm(hm.numel(), generator=g)].view_as(hm)
+    if variant == "remove_all_heads": return torch.zeros_like(head_mask)
+    return shuffle_mask(head_mask, variant == "shuffle_within_layer", torch.Generator().manual_seed(seed))
 
 # %% ../nbs/06_stitching.ipynb #04820a3c
 def _pruned(model, head_mask, mlp_mask=None) -> SubnetSpec:
@@ -127,9 +125,8 @@ def _pruned(model, head_mask, mlp_mask=None) -> SubnetSpec:
 # %% ../nbs/06_stitching.ipynb #49d6db5d
 def _batches(task, tokenizer, rows, batch_size, max_length) -> tuple[list, np.ndarray]:
     "Tokenised batches of `rows`, grouped by length (shortest first) so that little padding is computed, and the row order they follow."
-    ds = tokenize_task(rows, tokenizer, task, max_length)
-    order = np.argsort([len(x) for x in ds["input_ids"]], kind="stable")
-    return list(make_loader(ds.select(order.tolist()), tokenizer, task, batch_size=batch_size)), order
+    loader = make_loader(tokenize_task(rows, tokenizer, task, max_length), tokenizer, task, batch_size=batch_size, by_length=True)
+    return list(loader), loader.order
 
 # %% ../nbs/06_stitching.ipynb #5fdb85c1
 _MEMO_GB, _MEMO_SIZE = 0.25, 16  # `stitch(memo=...)` keeps the end's own training states only below this size, and at most this many entries

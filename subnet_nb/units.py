@@ -98,7 +98,7 @@ def _do_validation(ctx, u):
     s = u.kw["sub"]
     sub, (model, tok) = ctx.sub(s), ctx.model(s.checkpoint)
     rows = load_task(s.task, s.lang, "test", n=ctx.cfg.n_eval, seed=0)
-    loader = make_loader(tokenize_task(rows, tok, s.task, ctx.cfg.max_length), tok, s.task, batch_size=64)
+    loader = make_loader(tokenize_task(rows, tok, s.task, ctx.cfg.max_length), tok, s.task, batch_size=64, by_length=True)
     variants = {"unmasked": None, "subnetwork": sub, "random": random_subnetwork(sub, seed=s.seed), "bad": bad_subnetwork(sub)}
     run = lambda v: predict(model, loader, *((None, None) if v is None else (v.head_mask, v.mlp_mask)))
     preds = {k: remember(ctx.memo, ("unmasked", s.checkpoint.id, s.lang, ctx.cfg.n_eval), lambda: run(v)) if v is None else run(v)
