@@ -208,8 +208,8 @@ def should_stop(losses:list, # held-out losses at step 0 and after every epoch s
 # %% ../nbs/06_stitching.ipynb #1ebe7d6f
 def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress,
            held=None, # (states, batches) of held-out training rows: with `patience`, the stop rule's data
-           patience:int|None=None, # stop after this many epochs without a lower held-out loss, keeping the best map
-           rel_tol:float=0.01, # a held-out loss counts as lower only if it falls below the best by more than this fraction of it
+           patience:int|None=None, # stop after this many epochs in a row without progress (`should_stop`), keeping the best map
+           rel_tol:float=0.01, # progress: a held-out loss more than this fraction below that of the last epoch that made progress
            on_epoch=None, # called with (epoch, map) after every epoch, e.g. to record a trajectory
           ) -> int:
     "Train the map on cached front states with Adam + cosine decay (the end frozen, restored after); the epochs trained."
