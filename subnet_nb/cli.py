@@ -22,7 +22,7 @@ def cmd_embedded(args) -> int:
 # %% ../nbs/09_cli.ipynb #adef19a7
 def _executor(args):
     "The executor chosen on the command line."
-    from subnet_nb.study import LocalExecutor, SlurmExecutor
+    from subnet_nb.engine import LocalExecutor, SlurmExecutor
     if args.executor == "local": return LocalExecutor()
     sbatch = {}
     for kv in args.sbatch or []:
@@ -32,67 +32,65 @@ def _executor(args):
                          timeout_min=args.time_min, units_per_job=args.units_per_job, sbatch=sbatch)
 
 # %% ../nbs/09_cli.ipynb #dec0a1b3
-def _decoder(args) -> bool:
-    "Does the command name a decoder study: a decoder preset, a config file naming one, or an `--out` folder holding one?"
-    if getattr(args, "preset", None): return args.preset in DECODER_PRESET_NAMES
+def _kind(args) -> str:
+    "The kind of study a command names: \"decoder\" for a decoder preset, config file or folder, else \"encoder\"."
+    from subnet_nb.settings import read_config_file
+    if getattr(args, "preset", None): return "decoder" if args.preset in DECODER_PRESET_NAMES else "encoder"
     if getattr(args, "config", None):
-        import yaml
-        try: d = yaml.safe_load(Path(args.config).read_text())
-        except (OSError, yaml.YAMLError): return False  # the encoder path reports the file's problem
-        return isinstance(d, dict) and d.get("preset") in DECODER_PRESET_NAMES
-    saved = Path(getattr(args, "out", None) or ".")/"config.json"
-    try: return saved.is_file() and json.loads(saved.read_text()).get("study") == "decoder"
-    except (OSError, ValueError): return False
+        try: d = read_config_file(args.config)
+        except (OSError, ValueError): return "encoder"  # the config's own reader reports the file's problem
+        return "decoder" if d.get("study") == "decoder" or d.get("preset") in DECODER_PRESET_NAMES else "encoder"
+    try: return json.loads((Path(args.out)/"config.json").read_text()).get("study", "encoder")
+    except (OSError, ValueError, TypeError, AttributeError): return "encoder"
 
+def _studies():
+    "Register both kinds of study with the engine (a folder is read as the kind its config.json names)."
+    import subnet_nb.study, subnet_nb.decoder_study
 
 # %% ../nbs/09_cli.ipynb #dec0a1b4
-def _decoder_run(args) -> int:
-    "`study run` of a decoder study; exit status as for the encoder study."
-    from subnet_nb.lm_config import decoder_config, check_decoder_config
-    from subnet_nb.decoder_study import run_decoder_study, saved_decoder_config, check_decoder_folder
-    try:
-        if args.executor != "local": raise ValueError("the decoder study runs in this process only: use --executor local")
-        if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
-        if not (args.preset or args.config): cfg = check_decoder_config(saved_decoder_config(args.out))  # resume the study in --out
-        else: cfg = check_decoder_folder(check_decoder_config(decoder_config(args.preset or "decoder", args.config)), args.out)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"subnet_nb study run: {e}", file=sys.stderr); return 2
-    res = run_decoder_study(cfg, args.out, progress=not args.quiet)
-    return 1 if any(v not in ("ran", "done") for v in res["state"].values()) else 0
-
-def _decoder_plan(args) -> int:
-    "`study plan` of a decoder study."
-    from subnet_nb.lm_config import decoder_config, check_decoder_config
-    from subnet_nb.lm_plan import decoder_study_plan
-    try: print(decoder_study_plan(check_decoder_config(decoder_config(args.preset or "decoder", args.config)), tflops=args.tflops))
-    except (ValueError, FileNotFoundError) as e:
-        print(f"subnet_nb study plan: {e}", file=sys.stderr); return 2
-    return 0
-
+def _config(args):
+    "The checked config a command names: its preset or file, else the study already in `--out`, else the embedded preset."
+    from subnet_nb.engine import Store
+    from subnet_nb.config import get_config, check_config
+    from subnet_nb.decoder_config import decoder_config, check_decoder_config
+    _studies()
+    out = getattr(args, "out", None)
+    if not (args.preset or args.config) and out and (Path(out)/"config.json").exists(): cfg = Store(out).cfg
+    elif _kind(args) == "decoder": cfg = decoder_config(args.preset or "decoder", args.config)
+    else: cfg = get_config(args.preset if args.preset or args.config else "embedded", args.config)
+    return check_decoder_config(cfg) if cfg.study == "decoder" else check_config(cfg)
 
 # %% ../nbs/09_cli.ipynb #f17e8500
 def cmd_study_run(args) -> int:
-    "Run or resume a study; exit status 0 if every unit is done, 1 if some failed, 2 for a bad config or options."
-    from subnet_nb.config import get_config, check_config
-    from subnet_nb.study import run_study
-    if _decoder(args): return _decoder_run(args)
+    "Run or resume a study (and write a decoder study's report); exit status 0 if every unit is done, 1 if some failed, 2 for a bad config."
+    from subnet_nb.engine import Store
     try:
-        if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
-        cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
-        executor = _executor(args)
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise ValueError(f"--out {args.out} is a file, not a folder: name a new or existing result folder")
+        cfg = _config(args); executor = _executor(args)
+        Store(args.out, cfg)  # a folder holding another study refuses it here, in one line
     except (ValueError, FileNotFoundError) as e:
         print(f"subnet_nb study run: {e}", file=sys.stderr); return 2
-    res = run_study(cfg, args.out, executor=executor, progress=not args.quiet)
+    if cfg.study == "decoder":
+        from subnet_nb.decoder_study import run_decoder_study
+        from subnet_nb.decoder_report import decoder_report
+        res = run_decoder_study(cfg, args.out, executor=executor, progress=not args.quiet)
+        page = decoder_report(args.out)
+        if not args.quiet: print(f"report: {page}")
+    else:
+        from subnet_nb.study import run_study
+        res = run_study(cfg, args.out, executor=executor, progress=not args.quiet)
     return 1 if any(v not in ("ran", "done") for v in res["state"].values()) else 0
 
 # %% ../nbs/09_cli.ipynb #7b52e10d
 def cmd_study_plan(args) -> int:
-    "Print what a study will run and cost: units, examples and tokens per kind, disk, and the estimated wall time on this device (or at --tflops)."
-    from subnet_nb.config import get_config, check_config
-    from subnet_nb.plan import study_plan, format_plan
-    if _decoder(args): return _decoder_plan(args)
+    "Print what a study will run and cost: its units and their work, disk, and the estimated wall time here (or at --tflops)."
     try:
-        cfg = check_config(get_config(args.preset if args.preset or args.config else "embedded", args.config))
+        cfg = _config(args)
+        if cfg.study == "decoder":
+            from subnet_nb.decoder_plan import decoder_study_plan
+            print(decoder_study_plan(cfg, tflops=args.tflops)); return 0
+        from subnet_nb.plan import study_plan, format_plan
         w, disk = study_plan(cfg, timing=not args.no_timing, tflops=args.tflops)
     except (ValueError, FileNotFoundError) as e:
         print(f"subnet_nb study plan: {e}", file=sys.stderr); return 2
@@ -100,32 +98,35 @@ def cmd_study_plan(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #942afd78
+def _status(args, command:str):
+    "The units of the study in `--out` (either kind), or None after printing why there is none."
+    from subnet_nb.engine import Store, unit_status
+    _studies()
+    try: return unit_status(Store(args.out))
+    except (ValueError, FileNotFoundError) as e: print(f"subnet_nb study {command}: {e}", file=sys.stderr)
+
 def cmd_study_status(args) -> int:
     "Print the units of the study in `--out` by kind and state, and any failures."
-    from subnet_nb.study import study_status
-    from subnet_nb.decoder_study import decoder_status
-    try: st = (decoder_status if _decoder(args) else study_status)(args.out)
-    except FileNotFoundError as e:
-        print(f"subnet_nb study status: {e}", file=sys.stderr); return 2
+    if (st := _status(args, "status")) is None: return 2
     counts = st.groupby(["kind", "state"], sort=False).size().unstack(fill_value=0)
     print(counts.to_string()); print(f"total: {len(st)} units, " + ", ".join(f"{(st.state == k).sum()} {k}" for k in ("done", "pending", "failed")))
     for r in st[st.state == "failed"].itertuples(): print(f"failed {r.id}: {r.error}")
     if "slurm_job" in st:  # units not done yet and their Slurm jobs
         q = st[(st.state != "done") & (st.slurm_job != "")]
-        for (job, state), d in q.groupby(["slurm_job", "slurm_state"]): print(f"slurm job {job} ({state or 'not queued'}): {len(d)} unit(s) not done, e.g. {d.id.iloc[0]}")
+        for (job, state), d in q.groupby(["slurm_job", "slurm_state"]):
+            print(f"slurm job {job} ({state or 'not queued'}): {len(d)} unit(s) not done, e.g. {d.id.iloc[0]}")
     if args.all: print(st.to_string(index=False))
     return 0
 
 # %% ../nbs/09_cli.ipynb #7d709be0
 def cmd_study_report(args) -> int:
     "Write the report of the study in `--out` to `--out/report` and print its path."
-    from subnet_nb.study import study_status
-    from subnet_nb.decoder_study import decoder_status, decoder_report
-    try: st = (decoder_status if _decoder(args) else study_status)(args.out)
-    except FileNotFoundError as e:
-        print(f"subnet_nb study report: {e}", file=sys.stderr); return 2
-    if (st.state != "done").any(): print(f"note: {(st.state != 'done').sum()} of {len(st)} units are not done; the report shows what is", file=sys.stderr)
-    if _decoder(args): print(decoder_report(args.out)); return 0
+    if (st := _status(args, "report")) is None: return 2
+    if (st.state != "done").any():
+        print(f"note: {(st.state != 'done').sum()} of {len(st)} units are not done; the report shows what is", file=sys.stderr)
+    if _kind(args) == "decoder":
+        from subnet_nb.decoder_report import decoder_report
+        print(decoder_report(args.out)); return 0
     from subnet_nb.report import write_report
     try: print(write_report(args.out, exclude_chance=not args.all_subnetworks))
     except ValueError as e:
@@ -133,7 +134,7 @@ def cmd_study_report(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #92589d63
-DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.lm_config.DECODER_PRESETS`
+DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.decoder_config.DECODER_PRESETS`
 PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
 
 # %% ../nbs/09_cli.ipynb #85d19756

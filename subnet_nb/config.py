@@ -4,12 +4,12 @@
 
 # %% ../nbs/07_config.ipynb #4ed73954
 from __future__ import annotations
-import dataclasses, functools, hashlib, json, re
-from dataclasses import dataclass, field, asdict
+import dataclasses, functools, json
+from dataclasses import dataclass, field
 from pathlib import Path
-import yaml
 from fastcore.basics import patch
 from .files import quiet_transformers
+from .settings import StudySettings, read_config_file, need
 from .embedded import embedded_model_dir
 from .models import tiny_encoder
 from .data import get_task, check_lang, load_task
@@ -19,9 +19,8 @@ from .pruning import PruneConfig
 from .stitching import StitchConfig
 
 # %% auto #0
-__all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'LIST_FIELDS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'StudyConfig',
-           'read_config_file', 'get_config', 'model_config', 'model_layers', 'check_config', 'tiny_model',
-           'tiny_config', 'rehearsal_config']
+__all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'LIST_FIELDS', 'PRESETS', 'KNOWN_ARCHITECTURES', 'StudyConfig', 'get_config',
+           'model_config', 'model_layers', 'check_config', 'tiny_model', 'tiny_config', 'rehearsal_config']
 
 # %% ../nbs/07_config.ipynb #3b6b8bb9
 GRIDS = ("seeds", "languages", "checkpoints", "tasks", "chaotic")  # pairs differing in exactly seed / language / checkpoint / task, or in task, language and seed
@@ -32,8 +31,10 @@ LIST_FIELDS = ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "c
 
 # %% ../nbs/07_config.ipynb #38b76325
 @dataclass
-class StudyConfig:
+class StudyConfig(StudySettings):
     "Everything that determines a study."
+    study = "encoder"
+    lists = LIST_FIELDS  # lists from a file become tuples; a scalar where a list belongs is named, not a TypeError
     model: str = "embedded"  # Hub name, local folder or "embedded"
     tasks: tuple = ("emoji-topic", "emoji-animacy")
     langs: tuple = ("en", "de", "zh")
@@ -61,29 +62,15 @@ class StudyConfig:
     stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=1, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
     device: str = "cpu"
     def __post_init__(self):
-        for k in LIST_FIELDS:  # lists from a file become tuples; a scalar where a list belongs is named, not a TypeError
-            v = getattr(self, k)
-            if isinstance(v, (str, bytes, int, float)) or v is None:
-                raise ValueError(f"{k} must be a list, got {v!r} (e.g. {k}: [{v!r}])")
-            setattr(self, k, tuple(v))
+        super().__post_init__()
         self.cka = {**StudyConfig.__dataclass_fields__["cka"].default_factory(), **self.cka}
 
 # %% ../nbs/07_config.ipynb #e00618da
-@patch
-def to_dict(self:StudyConfig) -> dict:
-    "The config as plain JSON values (lists for tuples)."
-    return json.loads(json.dumps(asdict(self)))
-
 @patch
 def finetune_for(self:StudyConfig, task:str) -> dict:
     "The `finetune` settings of `task`: a setting given as {task: value} picks the task's value, or `FinetuneConfig`'s default for a task it does not name."
     default = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)}
     return {k: (v.get(task, default.get(k)) if isinstance(v, dict) else v) for k, v in self.finetune.items()}
-
-@patch
-def digest(self:StudyConfig) -> str:
-    "A short hash of the config: what the manifest and the report cite."
-    return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 @patch(as_prop=True)
 def probe_task(self:StudyConfig) -> str:
@@ -133,38 +120,12 @@ PRESETS = {
                           stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0)),
 }
 
-# %% ../nbs/07_config.ipynb #1182adf7
-class _Loader(yaml.SafeLoader):
-    "YAML's safe loader, reading `1e-5` as a float (YAML 1.1 needs a dot: `1.0e-5`), as JSON and Python do."
-
 # %% ../nbs/07_config.ipynb #6b6f3939
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"), list("-+0123456789."))
-
-def read_config_file(path:str|Path, # a YAML (or JSON) file of config fields
-                    ) -> dict:
-    "The mapping in a config file (`1e-5` read as a float); a one-line error if it is missing, not YAML, or not a mapping."
-    if not Path(path).is_file(): raise FileNotFoundError(f"config file {path} not found")
-    try: d = yaml.load(Path(path).read_text(), Loader=_Loader) or {}
-    except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {' '.join(str(e).split())}") from None
-    if not isinstance(d, dict): raise ValueError(f"{path}: a study config is a mapping of config fields, got {type(d).__name__}")
-    return d
-
 def get_config(preset:str|None=None, # a preset name ("embedded", "verses", "paper")
                path:str|Path|None=None, # a YAML (or JSON) file: any `StudyConfig` fields, optionally `preset: NAME` to start from
                **overrides) -> StudyConfig:
     "A `StudyConfig` from a preset, a file, and keyword overrides (in that order)."
-    d = {}
-    if path is not None:
-        d = read_config_file(path)
-        preset = d.pop("preset", preset)
-    d.update(overrides)
-    if preset is not None and preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
-    base = PRESETS[preset].to_dict() if preset else {}
-    fields = [f.name for f in dataclasses.fields(StudyConfig)]
-    if bad := sorted(set(d) - set(fields)): raise ValueError(f"unknown config field(s) {bad}; valid fields: {fields}")
-    for k, v in d.items():  # dict-valued fields (step settings) update the preset's, key by key
-        if isinstance(base.get(k), dict) and isinstance(v, dict): d[k] = {**base[k], **v}
-    return StudyConfig(**{**base, **d})
+    return StudyConfig.from_preset(PRESETS, preset, path, **overrides)
 
 # %% ../nbs/07_config.ipynb #fe8ba7cf
 KNOWN_ARCHITECTURES = {  # the architectures of the Hub models the presets and docs name (from their config.json), for checking and planning without the Hub
@@ -193,24 +154,20 @@ def model_layers(model:str) -> int:
     "Number of transformer layers of `model` (\"embedded\", a local folder or a Hub name), from its config alone."
     return model_config(model).num_hidden_layers
 
-# %% ../nbs/07_config.ipynb #d403efa4
-def _need(ok, msg):
-    if not ok: raise ValueError(msg)
-
 # %% ../nbs/07_config.ipynb #58f53fa5
 def _check_grid(cfg:StudyConfig):
     "Lists non-empty, without duplicates, of integers where seeds; tasks and languages registered; grid, analysis and control names known."
     for k in ("tasks", "langs", "checkpoints", "seeds"):
-        _need(len(getattr(cfg, k)) > 0, f"{k} is empty: name at least one")
-        _need(len(set(getattr(cfg, k))) == len(getattr(cfg, k)), f"{k} has duplicates: {getattr(cfg, k)}")
+        need(len(getattr(cfg, k)) > 0, f"{k} is empty: name at least one")
+        need(len(set(getattr(cfg, k))) == len(getattr(cfg, k)), f"{k} has duplicates: {getattr(cfg, k)}")
     for k in ("checkpoints", "seeds"):
-        _need(all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in getattr(cfg, k)), f"{k} must be integers >= 0, got {getattr(cfg, k)}")
+        need(all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in getattr(cfg, k)), f"{k} must be integers >= 0, got {getattr(cfg, k)}")
     for t in cfg.tasks:
         task = get_task(t)
         for l in cfg.langs: check_lang(task, l)
     for k, allowed in (("analyses", ANALYSES), ("grids", GRIDS), ("cka_grids", GRIDS), ("stitch_grids", GRIDS + ("identity",)),
                        ("stitch_controls", STITCH_CONTROLS), ("stitch_control_grids", GRIDS)):
-        _need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} {bad}; choose from {list(allowed)}")
+        need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} {bad}; choose from {list(allowed)}")
 
 # %% ../nbs/07_config.ipynb #b3359a13
 def _check_steps(cfg:StudyConfig):
@@ -221,20 +178,20 @@ def _check_steps(cfg:StudyConfig):
         for c in cfg.checkpoints: cfg.finetune_config(t, c)
     cfg.prune_settings, cfg.stitch_settings
     allowed = ["task", "split", "n", "site", "pool", "kind", "debiased", "n_perm", "n_rep", "same_input_lang"]
-    _need(not (bad := sorted(set(cfg.cka) - set(allowed))), f"unknown cka setting(s) {bad}; allowed: {allowed}")
+    need(not (bad := sorted(set(cfg.cka) - set(allowed))), f"unknown cka setting(s) {bad}; allowed: {allowed}")
 
 # %% ../nbs/07_config.ipynb #5245b47d
 def _check_pairs(cfg:StudyConfig):
     "Stitching and CKA compare what the study has: its languages, a probe task among its tasks, parallel items across languages."
-    _need(set(cfg.stitch_langs) <= set(cfg.langs), f"stitch_langs {cfg.stitch_langs} must be among langs {cfg.langs}")
-    _need(set(cfg.stitch_control_langs) <= set(cfg.stitch_langs), f"stitch_control_langs {cfg.stitch_control_langs} must be among stitch_langs {cfg.stitch_langs}")
-    _need(cfg.stitch_control_draws >= 1 and cfg.later_sender_gap >= 1, "stitch_control_draws and later_sender_gap must be >= 1")
+    need(set(cfg.stitch_langs) <= set(cfg.langs), f"stitch_langs {cfg.stitch_langs} must be among langs {cfg.langs}")
+    need(set(cfg.stitch_control_langs) <= set(cfg.stitch_langs), f"stitch_control_langs {cfg.stitch_control_langs} must be among stitch_langs {cfg.stitch_langs}")
+    need(cfg.stitch_control_draws >= 1 and cfg.later_sender_gap >= 1, "stitch_control_draws and later_sender_gap must be >= 1")
     probe = cfg.probe_task
-    _need(probe in cfg.tasks, f"cka task {probe!r} must be one of the study's tasks {cfg.tasks}")
+    need(probe in cfg.tasks, f"cka task {probe!r} must be one of the study's tasks {cfg.tasks}")
     ref = cfg.ref_lang
-    _need(ref in cfg.langs, f"cka same_input_lang {ref!r} must be one of the study's languages {cfg.langs}")
+    need(ref in cfg.langs, f"cka same_input_lang {ref!r} must be one of the study's languages {cfg.langs}")
     cross = "cka" in cfg.analyses and len(cfg.langs) > 1 and any(g in cfg.cka_grids for g in ("languages", "chaotic"))
-    _need(not cross or get_task(probe).parallel,
+    need(not cross or get_task(probe).parallel,
          f"cka task {probe!r} is not parallel across languages (its items differ between languages), so CKA across languages has no paired "
          f"inputs: use a parallel probe task (cka: {{task: ...}}, e.g. xnli) or drop 'languages' and 'chaotic' from cka_grids")
 
@@ -252,7 +209,7 @@ def _check_sizes(cfg:StudyConfig):
     for name, split, n, tasks in sizes:  # embedded data only: checking Hub data would download it
         for t in (t for t in tasks if n is not None and get_task(t).source == "embedded"):
             size = min(len(load_task(t, l, split)) for l in cfg.langs)
-            _need(n <= size, f"{name}={n} is larger than the {split} split of {t!r} ({size} rows in the smallest language): use {name.split(' x ')[0]} <= {size} or None")
+            need(n <= size, f"{name}={n} is larger than the {split} split of {t!r} ({size} rows in the smallest language): use {name.split(' x ')[0]} <= {size} or None")
 
 # %% ../nbs/07_config.ipynb #8a7fee56
 def _check_layers(cfg:StudyConfig):
@@ -260,7 +217,7 @@ def _check_layers(cfg:StudyConfig):
     if "stitching" in cfg.analyses:
         n = model_layers(cfg.model)
         bad = [l for l in cfg.stitch_layers if not (isinstance(l, int) and 0 <= l < n)]
-        _need(not bad, f"stitch_layers {bad} out of range: {cfg.model!r} has {n} layers (valid: 0..{n - 1})")
+        need(not bad, f"stitch_layers {bad} out of range: {cfg.model!r} has {n} layers (valid: 0..{n - 1})")
 
 # %% ../nbs/07_config.ipynb #b25dafb7
 def check_config(cfg:StudyConfig) -> StudyConfig:

@@ -9,7 +9,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 # %% auto #0
-__all__ = ['cache_dir', 'file_sha256', 'stable_key', 'atomic_write', 'write_json', 'remember', 'write_checksums',
+__all__ = ['cache_dir', 'file_sha256', 'stable_key', 'atomic_write', 'write_json', 'save_tensors', 'remember', 'write_checksums',
            'verify_checksums', 'quiet_transformers']
 
 # %% ../nbs/00_files.ipynb #a7b13042
@@ -52,6 +52,21 @@ def write_json(path:str|Path, # the file to (re)write
               ):
     "Write `obj` as indented JSON to `path`, atomically."
     atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=1, default=str)))
+
+# %% ../nbs/00_files.ipynb #0dfe9e26
+def save_tensors(path:str|Path, # the safetensors file to (re)write
+                 tensors:dict, # name -> torch tensor (contiguous)
+                 metadata:dict|None=None, # name -> string, stored in the header
+                ):
+    "Write `tensors` as safetensors to `path`, atomically, with the header's metadata sorted: the same tensors, the same bytes."
+    from safetensors.torch import save
+    b = save(tensors, metadata=metadata)
+    n = int.from_bytes(b[:8], "little")
+    head = json.loads(b[8:8 + n])
+    if "__metadata__" in head: head["__metadata__"] = dict(sorted(head["__metadata__"].items()))
+    h = json.dumps(head, separators=(",", ":")).encode()
+    h += b" "*(-len(h) % 8)  # the data starts 8-byte aligned, as safetensors writes it
+    atomic_write(path, lambda p: p.write_bytes(len(h).to_bytes(8, "little") + h + b[8 + n:]))
 
 # %% ../nbs/00_files.ipynb #d88fb92f
 def remember(memo:dict|None, # the memo (None: compute every time)

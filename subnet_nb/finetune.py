@@ -17,33 +17,15 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 
 from .files import cache_dir
+from .settings import Settings
 from .files import quiet_transformers, write_checksums, verify_checksums
 from .models import load_model
 from .data import Task, get_task, check_lang, load_task, compute_metrics, extend_predictions, DEFAULT_LANGS
 from .batches import tokenize_task, make_loader, in_row_order
 
 # %% auto #0
-__all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'Settings', 'FinetuneConfig', 'predict', 'evaluate', 'finetune',
-           'load_finetuned', 'finetuned']
-
-# %% ../nbs/02_finetune.ipynb #ee3310bc
-class Settings:
-    "Base of a step's settings (a dataclass): built from a config file's dict or copied with changes, validated either way."
-    step = "step"  # the step's name in messages and config files
-    @classmethod
-    def names(cls, fixed=()) -> list:
-        "The settings a config file may give: every field but the `fixed` ones its caller sets."
-        return [f.name for f in dataclasses.fields(cls) if f.name not in fixed]
-    @classmethod
-    def from_dict(cls, d:dict|None, # the step's settings as a config file gives them
-                  **fixed): # fields the caller sets itself (a config file may not)
-        "The settings `d` with `fixed`; an unknown name is a one-line `ValueError`, bad values fail in `__post_init__`."
-        allowed = cls.names(fixed)
-        if bad := sorted(set(d or {}) - set(allowed)): raise ValueError(f"unknown {cls.step} setting(s) {bad}; allowed: {allowed}")
-        return cls(**(d or {}), **fixed)
-    def update(self, **kw):
-        "A copy with the settings `kw` changed, validated again."
-        return type(self).from_dict({**asdict(self), **kw})
+__all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'predict', 'evaluate', 'finetune', 'load_finetuned',
+           'finetuned']
 
 # %% ../nbs/02_finetune.ipynb #2d3217f4
 DATA_VERSION = 2  # part of every checkpoint's key: bump when the rows a config trains on change (2: the `prune` split is held out)

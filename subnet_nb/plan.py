@@ -12,12 +12,12 @@ from .files import quiet_transformers
 from .models import masked
 from .data import get_task, load_task, PRUNE_SPLIT
 from .batches import tokenize_task
+from .engine import Unit
 from .config import StudyConfig, GRIDS, model_config, model_layers
 
 # %% auto #0
-__all__ = ['HUB_ROWS', 'PRUNE_STEPS', 'CkptKey', 'SubKey', 'cid', 'sid', 'Unit', 'grid_pairs', 'stitch_pairs', 'plan',
-           'plan_work', 'fwd_flops', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan', 'format_plan',
-           'unit_costs']
+__all__ = ['HUB_ROWS', 'PRUNE_STEPS', 'CkptKey', 'SubKey', 'cid', 'sid', 'grid_pairs', 'stitch_pairs', 'plan', 'plan_work',
+           'fwd_flops', 'calibrate', 'n_parameters', 'plan_disk', 'study_plan', 'format_plan', 'unit_costs']
 
 # %% ../nbs/07a_plan.ipynb #8cde19a4
 class CkptKey(NamedTuple):
@@ -50,17 +50,6 @@ def cid(t:str, c:int) -> str:
 def sid(s:tuple) -> str:
     "The id of subnetwork (task, checkpoint, lang, seed)."
     return SubKey(*s).id
-
-# %% ../nbs/07a_plan.ipynb #68b152b5
-@dataclass(frozen=True)
-class Unit:
-    "One unit of work: `kind`, its arguments, the ids of the units it needs."
-    id: str
-    kind: str
-    args: tuple = ()  # (name, value) pairs
-    deps: tuple = ()
-    @property
-    def kw(self) -> dict: return dict(self.args)
 
 # %% ../nbs/07a_plan.ipynb #69f5c869
 def grid_pairs(cfg:StudyConfig, grid:str) -> list:

@@ -11,15 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
 from tqdm.auto import tqdm
 
-from .files import atomic_write
+from .files import atomic_write, save_tensors
 from .models import masked, model_shape, encoder_layers
 from .data import get_task, check_lang, load_task, compute_metrics, extend_predictions, PRUNE_SPLIT
 from .batches import tokenize_task, make_loader
 from .scores import chance_null, above_chance
-from .finetune import evaluate, predict, finetuned, TINY_TOPIC, Settings
+from .finetune import evaluate, predict, finetuned, TINY_TOPIC
+from .settings import Settings
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'CRITERIA', 'PRUNING_VERSION', 'Importance', 'importance', 'Subnetwork', 'save_subnetwork',
@@ -111,7 +112,7 @@ def save_subnetwork(sub:Subnetwork, path:str|Path):
     "Save as `path.safetensors` (masks, importance) and `path.json` (scores, metadata), each atomically."
     path = Path(path)
     t = {"head_mask": sub.head_mask, "mlp_mask": sub.mlp_mask, "head_importance": sub.head_importance, "mlp_importance": sub.mlp_importance}
-    atomic_write(path.with_suffix(".safetensors"), lambda p: save_file({k: v.float().contiguous() for k, v in t.items()}, str(p)))
+    save_tensors(path.with_suffix(".safetensors"), {k: v.float().contiguous() for k, v in t.items()})
     atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps({"scores": sub.scores, "meta": sub.meta}, indent=1)))
 
 def load_subnetwork(path:str|Path) -> Subnetwork:

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 import seaborn as sns
 from .files import atomic_write
+from .figures import paper_style, int_axis, matrix_image, md_table
 from .masks import super_survivors, tsne_coords
 from .pruning import load_subnetwork
 from .config import GRIDS
@@ -23,24 +24,8 @@ from .claims import (grid_name, restrict, mask_stack, mask_table, retention, vs_
                               stitch_est, stitch_table, findings, design)
 
 # %% auto #0
-__all__ = ['FIGURES', 'paper_style', 'fig_mask_grids', 'fig_super_survivors', 'fig_tsne', 'fig_validation', 'fig_retention',
-           'fig_transfer', 'fig_cka', 'fig_stitching', 'fig_mi', 'Figure', 'draw_figures', 'md_table', 'write_report']
-
-# %% ../nbs/08b_report.ipynb #eb0ad1e9
-def paper_style():
-    "Set the figure style used by every report figure."
-    sns.set_theme(context="paper", style="whitegrid", palette="colorblind", font_scale=1.15)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 200, "savefig.bbox": "tight", "axes.titlesize": "medium"})
-
-def _int_axis(ax, which="x"):
-    "Whole-number ticks only (layers and heads are integers)."
-    for a in ((ax.xaxis,) if which == "x" else (ax.yaxis,) if which == "y" else (ax.xaxis, ax.yaxis)): a.set_major_locator(MaxNLocator(integer=True))
-
-def _matrix(ax, m, **kw):
-    "Draw a matrix with imshow: no grid lines over it, whole-number ticks, origin at the top-left."
-    im = ax.imshow(m, aspect="auto", interpolation="nearest", **kw)
-    ax.grid(False); _int_axis(ax, "both")
-    return im
+__all__ = ['FIGURES', 'fig_mask_grids', 'fig_super_survivors', 'fig_tsne', 'fig_validation', 'fig_retention', 'fig_transfer',
+           'fig_cka', 'fig_stitching', 'fig_mi', 'Figure', 'draw_figures', 'write_report']
 
 # %% ../nbs/08b_report.ipynb #f7dd6f0b
 def fig_mask_grids(T:dict) -> plt.Figure:
@@ -56,7 +41,7 @@ def fig_mask_grids(T:dict) -> plt.Figure:
             sel = m[(m.task == t) & (m.lang == l)]
             if not len(sel):  # every subnetwork of this task and language was left out (not above chance)
                 axes[i, j].text(0.5, 0.5, "none above\nchance", ha="center", va="center", transform=axes[i, j].transAxes); axes[i, j].grid(False); continue
-            im = _matrix(axes[i, j], mask_stack(sel).mean(0).numpy(), vmin=0, vmax=1, cmap="viridis")
+            im = matrix_image(axes[i, j], mask_stack(sel).mean(0).numpy(), vmin=0, vmax=1, cmap="viridis")
             axes[i, j].set_ylabel("layer" if j == 0 else ""); axes[i, j].set_xlabel("head" if i == len(tasks) - 1 else "")
     fig.colorbar(im, ax=axes, shrink=0.8, label="share of checkpoints x seeds keeping the head")
     fig.suptitle("Subnetwork masks: keep frequency")
@@ -70,7 +55,7 @@ def fig_super_survivors(T:dict) -> plt.Figure:
     fig, axes = plt.subplots(1, len(tasks), figsize=(3.6*len(tasks) + 1, 3.2), squeeze=False, constrained_layout=True)
     for ax, t in zip(axes[0], tasks):
         count = sum(super_survivors(mask_stack(m[(m.task == t) & (m.lang == l)])).float() for l in langs if ((m.task == t) & (m.lang == l)).any())
-        im = _matrix(ax, count.numpy(), vmin=0, vmax=len(langs), cmap="rocket_r")
+        im = matrix_image(ax, count.numpy(), vmin=0, vmax=len(langs), cmap="rocket_r")
         fig.colorbar(im, ax=ax, label="languages")
         ax.set(title=f"{t}: super-survivors", xlabel="head", ylabel="layer")
     return fig
@@ -141,7 +126,7 @@ def fig_cka(T:dict, rs:Resampler|None=None) -> plt.Figure:
     axes = sub[0].subplots(1, len(grids), squeeze=False)[0]
     for ax, g in zip(axes, grids):
         d = c[c.grid == g].groupby(["layer_a", "layer_b"]).value_same.mean().unstack()
-        im = _matrix(ax, d.to_numpy(), vmin=0, vmax=1, cmap="viridis", origin="lower")
+        im = matrix_image(ax, d.to_numpy(), vmin=0, vmax=1, cmap="viridis", origin="lower")
         ax.set(title=grid_name(g), xlabel="layer of B", ylabel="layer of A")
     sub[0].colorbar(im, ax=axes, shrink=0.9, label="CKA, same inputs")
     a1, a2 = sub[1].subplots(1, 2)
@@ -156,7 +141,7 @@ def fig_cka(T:dict, rs:Resampler|None=None) -> plt.Figure:
             a2.plot(cur.layer, cur.value, marker="o", label=lab); a2.fill_between(cur.layer, cur.lo, cur.hi, alpha=0.2)
         a2.legend(fontsize="x-small", loc="lower left")
     a2.set(ylim=(-0.05, 1.05), xlabel="layer", ylabel="same-layer CKA", title="across languages: parallel inputs")
-    for ax in (a1, a2): _int_axis(ax)
+    for ax in (a1, a2): int_axis(ax)
     sub[1].suptitle("bands: 95 % intervals over checkpoints and seeds", fontsize="small")
     return fig
 
@@ -179,7 +164,7 @@ def fig_stitching(T:dict, rs:Resampler|None=None) -> plt.Figure:
         curve(a2, matched, "matched", -0.12)
         for k, (v, d) in enumerate(ctrl_pairs.groupby("variant", sort=False)): curve(a2, d, v.replace("_", " "), 0.06*k)
     for ax, title in ((a1, "matched stitches per grid"), (a2, "controls on the control pairs")):
-        ax.axhline(1, color="k", lw=0.8, ls=":"); _int_axis(ax)
+        ax.axhline(1, color="k", lw=0.8, ls=":"); int_axis(ax)
         ax.set(xlabel="stitching layer", ylabel="RA_self (stitched / self-stitched)", title=title, xticks=layers)
         ax.legend(fontsize="x-small", loc="lower left")
     fig.suptitle("Stitching: 95 % intervals over checkpoints, seeds and test items", fontsize="small")
@@ -239,15 +224,6 @@ def draw_figures(out:Path, # the study folder (t-SNE reads its subnetworks)
         for ext in ("png", "pdf"): atomic_write(rep/f"{name}.{ext}", lambda p: fig.savefig(p, format=ext))
         plt.close(fig); made.append(name)
     return made, skipped
-
-# %% ../nbs/08b_report.ipynb #941e1b9d
-def md_table(df:pd.DataFrame) -> str:
-    "`df` as a Markdown table (its index as the first column)."
-    cols = [str(c) for c in df.columns]
-    idx = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
-    name = " / ".join(n for n in df.index.names if n) if any(df.index.names) else ""
-    lines = ["| " + " | ".join([name] + cols) + " |", "|" + "---|"*(len(cols) + 1)]
-    return "\n".join(lines + ["| " + " | ".join([i] + [str(v) for v in r]) + " |" for i, r in zip(idx, df.itertuples(index=False))])
 
 # %% ../nbs/08b_report.ipynb #953611d4
 def _header(man:dict, cfg, T0:dict, n_boot:int, exclude_chance:bool) -> list:

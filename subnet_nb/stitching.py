@@ -19,7 +19,7 @@ from .data import get_task, load_task, compute_metrics, extend_predictions
 from .batches import tokenize_task, make_loader
 from .scores import score_parts
 from .pruning import shuffle_mask
-from .finetune import Settings
+from .settings import Settings
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask', 'DiskStates',

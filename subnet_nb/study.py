@@ -4,68 +4,14 @@
 
 # %% ../nbs/07d_study.ipynb #8ba9c5dc
 from __future__ import annotations
-import json, os, time
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-import submitit
-from fastcore.basics import patch
-from tqdm.auto import tqdm
-from .files import write_json
+import numpy as np, pandas as pd
+from .engine import Store, Executor, LocalExecutor, SlurmExecutor, run_all, unit_status, read_tables  # also here
 from .config import StudyConfig, get_config, check_config
-from .plan import Unit, plan, unit_costs
-from .store import Store, machine, write_tables, read_tables, write_manifest
-from .units import Context, run_unit
+from .units import ENCODER
 
 # %% auto #0
-__all__ = ['Executor', 'work_shares', 'run_units', 'stages', 'LocalExecutor', 'run_study', 'squeue_states', 'SlurmExecutor',
-           'study_status', 'summary']
-
-# %% ../nbs/07d_study.ipynb #92ebe236
-class Executor:
-    "Runs pending units; returns {unit id: 'ran' | 'failed' | 'blocked'}."
-    def run(self, store:Store, units:list[Unit], progress:bool=True) -> dict: raise NotImplementedError
-
-# %% ../nbs/07d_study.ipynb #8bd9979b
-def work_shares(cfg:StudyConfig, units:list[Unit]) -> list[float]:
-    "Each unit's share of the estimated work, in percent: what the progress bar advances by (the plan's cost model; equal shares without one)."
-    try: c = unit_costs(cfg)
-    except (OSError, ValueError, KeyError): c = {}  # e.g. an architecture unknown offline: a progress bar must not stop a study
-    w = [c.get(u.kind, 0.0) for u in units]
-    return [100*x/sum(w) for x in w] if sum(w) > 0 else [100/len(units)]*len(units)
-
-# %% ../nbs/07d_study.ipynb #1e378232
-def run_units(store:Store, units:list[Unit], progress:bool=True) -> dict:
-    "Run `units` in order in this process: skip those done, block those whose dependencies are not done; {id: 'ran' | 'done' | 'failed' | 'blocked'}."
-    ctx, state, by_id = Context(store), {}, {u.id: u for u in plan(store.cfg)}
-    share = work_shares(store.cfg, units) if progress and units else [0.0]*len(units)
-    bar = tqdm(total=sum(share), disable=not progress, smoothing=0, desc="study",  # remaining time = work left / work done per second so far
-               bar_format="{desc}: {percentage:3.0f}% of the estimated work |{bar}| {elapsed} < {remaining} left{postfix}")
-    for k, (u, w) in enumerate(zip(units, share)):
-        bar.set_postfix_str(f"unit {k + 1}/{len(units)} {u.id[-50:]}")
-        if store.valid(u) or not all(store.valid(by_id[d]) for d in u.deps):  # done (e.g. in a requeued Slurm job), or blocked: no work to run
-            state[u.id] = "done" if store.valid(u) else "blocked"; bar.total = max(bar.total - w, 0); bar.refresh(); continue
-        try: run_unit(ctx, u); state[u.id] = "ran"
-        except KeyboardInterrupt: raise
-        except Exception as e:
-            store.fail(u, e); state[u.id] = "failed"
-            if progress: tqdm.write(f"FAILED {u.id}: {type(e).__name__}: {e}")
-        bar.update(w)
-    bar.close()
-    return state
-
-# %% ../nbs/07d_study.ipynb #a06ed941
-def stages(units:list[Unit]) -> list[list[Unit]]:
-    "Pending units grouped into stages: each unit one stage after the latest stage of the pending units it needs."
-    ids, depth = {u.id for u in units}, {}
-    for u in units: depth[u.id] = 1 + max((depth[d] for d in u.deps if d in ids), default=-1)  # units come dependencies first
-    return [[u for u in units if depth[u.id] == k] for k in range(max(depth.values(), default=-1) + 1)]
-
-# %% ../nbs/07d_study.ipynb #be0542e2
-class LocalExecutor(Executor):
-    "Run units one after another in this process."
-    def run(self, store, units, progress=True):
-        store.sweep()  # the only writer: temp files are leftovers of a killed run
-        return run_units(store, units, progress)
+__all__ = ['run_study', 'study_status', 'summary']
 
 # %% ../nbs/07d_study.ipynb #3b78de76
 def run_study(cfg:StudyConfig|str="embedded", # a config or a preset name
@@ -73,128 +19,17 @@ def run_study(cfg:StudyConfig|str="embedded", # a config or a preset name
               executor:Executor|None=None, # default: `LocalExecutor()`
               progress:bool=True) -> dict:
     "Run every pending unit of the study, rebuild the tables and manifest; return {'tables', 'state', 'seconds'} and print a summary."
-    cfg = check_config(get_config(cfg) if isinstance(cfg, str) else cfg)
-    store, units, t0, state = Store(out, cfg), plan(cfg), time.time(), {}
-    pending = first = [u for u in units if not store.valid(u)]
-    for _ in range(3):  # a recomputed input that is not byte-identical invalidates units computed from it: run those too
-        if not pending: break
-        state.update((executor or LocalExecutor()).run(store, pending, progress))
-        store.forget()  # re-check from disk
-        if any(v in ("failed", "blocked") for v in state.values()): break
-        pending = [u for u in units if not store.valid(u)]
-    tables = write_tables(store, units)
-    man_path = store.path("manifest.json")
-    runs = json.loads(man_path.read_text())["runs"] if man_path.exists() else []
-    counts = {k: sum(v == k for v in state.values()) for k in ("ran", "failed", "blocked")}
-    runs.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0)), "seconds": round(time.time() - t0, 1),
-                 "executor": type(executor or LocalExecutor()).__name__, "skipped_done": len(units) - len(first), **counts, "machine": machine()})
-    write_manifest(store, units, runs, tables)
-    res = {"tables": tables, "state": state, "seconds": time.time() - t0}
+    if isinstance(cfg, str): cfg = get_config(cfg)  # a preset's name
+    cfg = check_config(cfg)
+    store = Store(out, cfg, ENCODER)
+    res = run_all(store, executor, progress)
     if progress: print(summary(out))
     return res
 
-# %% ../nbs/07d_study.ipynb #b6b47cb8
-class _Job(submitit.helpers.Checkpointable):
-    "One Slurm job: run some units of the study in `root` (a requeued job skips the units already done)."
-    def __call__(self, root:str, ids:list) -> dict:
-        if c := os.environ.get("SLURM_CPUS_PER_TASK"): torch.set_num_threads(int(c))
-        store = Store(root)
-        by_id = {u.id: u for u in plan(store.cfg)}
-        return run_units(store, [by_id[i] for i in ids], progress=False)
-
-def squeue_states() -> dict:
-    "{job id: state} of the jobs in the Slurm queue ({} without Slurm)."
-    import subprocess
-    try: r = subprocess.run(["squeue", "-h", "-o", "%i %T"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired): return {}
-    return dict(l.split(None, 1) for l in r.stdout.splitlines() if " " in l)
-
-# %% ../nbs/07d_study.ipynb #de876711
-class SlurmExecutor(Executor):
-    "Run units as Slurm jobs with submitit: one job array per stage, `units_per_job` units per job."
-    def __init__(self, partition:str|None=None, # Slurm partition (default: the cluster's default)
-                 gpus_per_node:int=0, cpus_per_task:int=2, mem_gb:float=8, timeout_min:int=120, # resources of each job
-                 units_per_job:int=16, # units run by one job, one after another
-                 sbatch:dict|None=None, # extra sbatch options, e.g. {"account": "nlp", "qos": "high"}
-                 max_num_timeout:int=3, # requeues after time-outs/preemptions
-                 cluster:str="slurm", # "slurm", or "local" (submitit runs the jobs as local processes: for tests)
-                ):
-        if units_per_job < 1: raise ValueError(f"units_per_job must be >= 1, got {units_per_job}")
-        self.partition, self.gpus_per_node, self.cpus_per_task, self.mem_gb, self.timeout_min = partition, gpus_per_node, cpus_per_task, mem_gb, timeout_min
-        self.units_per_job, self.sbatch, self.max_num_timeout, self.cluster = units_per_job, dict(sbatch or {}), max_num_timeout, cluster
-    def executor(self, folder:Path):
-        "The configured `submitit.AutoExecutor`, logging to `folder`."
-        import submitit
-        kw = {"slurm_max_num_timeout": self.max_num_timeout} if self.cluster == "slurm" else {}
-        ex = submitit.AutoExecutor(folder=str(folder), cluster=self.cluster, **kw)
-        p = dict(name="subnet_nb", timeout_min=self.timeout_min, cpus_per_task=self.cpus_per_task, mem_gb=self.mem_gb, gpus_per_node=self.gpus_per_node)
-        if self.cluster == "slurm":
-            if self.partition: p["slurm_partition"] = self.partition
-            if self.sbatch: p["slurm_additional_parameters"] = self.sbatch
-        ex.update_parameters(**p)
-        return ex
-    def wait(self, job, grace_s:float=15, poll_s:float=2) -> bool:
-        "Wait until `job` wrote its result (True) or left the Slurm queue without one for `grace_s` seconds (False)."
-        if self.cluster != "slurm": job.wait(); return job.paths.result_pickle.exists()
-        gone = None  # submitit's own wait asks `sacct`, which clusters without accounting storage lack: watch the queue instead
-        while not job.paths.result_pickle.exists():
-            if job.job_id in squeue_states(): gone = None
-            elif gone is None: gone = time.time()
-            elif time.time() - gone > grace_s: return job.paths.result_pickle.exists()
-            time.sleep(poll_s)
-        return True
-
-# %% ../nbs/07d_study.ipynb #aff9e0d3
-@patch
-def run(self:SlurmExecutor, store:Store, units:list, progress:bool=True) -> dict:
-    "Submit each stage of `units` as a job array, wait for it, and record what every job did."
-    ex, state, by_id = self.executor(store.path("slurm/logs/%j")), {}, {u.id: u for u in plan(store.cfg)}
-    jobs_file = store.path("slurm/jobs.json")
-    log = json.loads(jobs_file.read_text()) if jobs_file.exists() else {}
-    for k, stage in enumerate(stages(units)):
-        store.forget()  # jobs wrote records in other processes
-        ready = []
-        for u in stage:
-            if all(store.valid(by_id[d]) for d in u.deps): ready.append(u)
-            else: state[u.id] = "blocked"
-        chunks = [ready[i:i + self.units_per_job] for i in range(0, len(ready), self.units_per_job)]
-        if not chunks: continue
-        with ex.batch(): jobs = [ex.submit(_Job(), str(store.root), [u.id for u in c]) for c in chunks]
-        log.update({u.id: j.job_id for j, c in zip(jobs, chunks) for u in c})
-        write_json(jobs_file, log)
-        if progress: print(f"stage {k + 1}: {len(ready)} units in {len(jobs)} Slurm job(s): {', '.join(j.job_id for j in jobs)}", flush=True)
-        for j, c in tqdm(list(zip(jobs, chunks)), desc=f"stage {k + 1}", disable=not progress, unit="job"):
-            res, err = {}, None
-            try: res = j.result() if self.wait(j) else {}
-            except Exception as e: err = e
-            if not res and err is None: err = RuntimeError("the job left the queue without a result (cancelled, killed, or out of requeues)")
-            for u in c:
-                s = res.get(u.id)
-                if s in ("ran", "done"): state[u.id] = "ran"
-                elif s in ("failed", "blocked"): state[u.id] = s
-                else:  # the job ended (cancelled, killed, out of requeues) before this unit
-                    store.fail(u, RuntimeError(f"Slurm job {j.job_id} ended before this unit finished: {type(err).__name__}: {str(err).strip()[:300]}"))
-                    state[u.id] = "failed"
-    store.forget()
-    return state
-
 # %% ../nbs/07d_study.ipynb #eb598fe5
 def study_status(out:str|Path) -> pd.DataFrame:
-    "One row per unit of the study in `out`: id, kind, state ('done', 'pending', 'failed'), seconds, error (and Slurm job id and queue state)."
-    store = Store(out)
-    rows = []
-    for u in plan(store.cfg):
-        fp = store.failure_path(u.id)
-        if store.valid(u): st, err, sec = "done", "", store.record(u.id)["seconds"]
-        elif fp.exists(): st, err, sec = "failed", json.loads(fp.read_text())["error"], float("nan")
-        else: st, err, sec = "pending", "", float("nan")
-        rows.append({"id": u.id, "kind": u.kind, "state": st, "seconds": sec, "error": err})
-    df = pd.DataFrame(rows)
-    if (jf := store.path("slurm/jobs.json")).exists():  # units run on Slurm: job id, and queue state while queued or running
-        jobs, queue = json.loads(jf.read_text()), squeue_states()
-        df["slurm_job"] = df.id.map(jobs).fillna("")
-        df["slurm_state"] = [queue.get(j, "") if s != "done" else "" for j, s in zip(df.slurm_job, df.state)]
-    return df
+    "One row per unit of the study in `out`: id, kind, state ('done', 'pending', 'failed'), seconds, error (and Slurm job and queue state)."
+    return unit_status(Store(out))
 
 # %% ../nbs/07d_study.ipynb #dec2f837
 def _mean_sd(x) -> str: return f"{np.mean(x):.2f} ± {np.std(x, ddof=1) if len(x) > 1 else 0:.2f} (n={len(x)})"

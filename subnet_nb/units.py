@@ -6,8 +6,8 @@
 from __future__ import annotations
 import hashlib, json, shutil, time
 import numpy as np, pandas as pd, torch
-from safetensors.torch import save_file, safe_open
-from .files import atomic_write, remember
+from safetensors.torch import safe_open
+from .files import remember, save_tensors
 from .files import verify_checksums
 from .models import capture
 from .data import get_task, load_task
@@ -19,11 +19,13 @@ from .masks import jaccard, overlap, kappa, expected_jaccard, mask_mi_test
 from .cka import cka_matrix, cka_perm_test, cka_half_samples, resolve_debiased
 from .cka_unit import cka_compare, varies
 from .stitching import stitch, SubnetSpec, FRONT_VARIANTS
-from .plan import Unit, SubKey, CkptKey
-from .store import Store, sub_cols
+from .engine import Unit, Store, StudyKind, register, worker, run_unit, WORK  # the engine's, also importable here
+from .config import StudyConfig
+from .plan import SubKey, CkptKey, plan, unit_costs
+from .store import sub_cols, TABLE_KEYS
 
 # %% auto #0
-__all__ = ['WORK', 'Context', 'worker', 'run_unit']
+__all__ = ['ENCODER', 'Context']
 
 # %% ../nbs/07c_units.ipynb #e6099fbb
 class Context:
@@ -50,21 +52,10 @@ class Context:
         return load_subnetwork(self.store.path(f"subnetworks/{s.id}"))
 
 # %% ../nbs/07c_units.ipynb #227dda0f
-WORK = {}  # kind -> worker(ctx, unit) -> the relative paths of the outputs it wrote
-
-def worker(kind:str):
-    "Register the decorated function as the worker of units of `kind`."
-    def register(fn): WORK[kind] = fn; return fn
-    return register
-
-def run_unit(ctx:Context, unit:Unit):
-    "Run `unit` and write its record; the one entry point every executor calls."
-    t0 = time.time()
-    outputs = WORK[unit.kind](ctx, unit)
-    ctx.store.finish(unit, outputs, time.time() - t0)
+ENCODER = register(StudyKind("encoder", StudyConfig, plan, Context, costs=unit_costs, keys=TABLE_KEYS))
 
 # %% ../nbs/07c_units.ipynb #eba7032b
-@worker("finetune")
+@worker("encoder", "finetune")
 def _do_finetune(ctx, u):
     "Fine-tune one checkpoint; rows: its dev and test score per language."
     cfg, t, c = ctx.cfg, u.kw["task"], u.kw["ckpt"]
@@ -76,7 +67,7 @@ def _do_finetune(ctx, u):
     return [str(p.relative_to(ctx.store.root)) for p in sorted(out.rglob("*")) if p.is_file()] + [ctx.store.write_part("finetune", u, rows)]
 
 # %% ../nbs/07c_units.ipynb #0818d760
-@worker("subnetwork")
+@worker("encoder", "subnetwork")
 def _do_subnetwork(ctx, u):
     "Prune one checkpoint in one language with one seed; row: its masks, steps, scores and chance test."
     cfg, s = ctx.cfg, u.kw["sub"]
@@ -92,7 +83,7 @@ def _do_subnetwork(ctx, u):
     return [base + ".safetensors", base + ".json", ctx.store.write_part("masks", u, [row])]
 
 # %% ../nbs/07c_units.ipynb #5446e1c6
-@worker("validation")
+@worker("encoder", "validation")
 def _do_validation(ctx, u):
     "Score a subnetwork, the unmasked model and two controls on the test rows; per-item parts for resampling."
     s = u.kw["sub"]
@@ -114,7 +105,7 @@ def _do_validation(ctx, u):
     return [ctx.store.write_part("validation", u, rows)]
 
 # %% ../nbs/07c_units.ipynb #63cd42d5
-@worker("transfer")
+@worker("encoder", "transfer")
 def _do_transfer(ctx, u):
     "Score each language's subnetwork of one checkpoint and seed on every language's test rows."
     cfg, (t, c), s = ctx.cfg, u.kw["ckpt"], u.kw["seed"]
@@ -124,7 +115,7 @@ def _do_transfer(ctx, u):
     return [ctx.store.write_part("transfer", u, rows)]
 
 # %% ../nbs/07c_units.ipynb #02a4e64f
-@worker("mi")
+@worker("encoder", "mi")
 def _do_mi(ctx, u):
     "Compare the head masks of a pair: Jaccard and its chance level, kappa, overlap, mutual information and its null."
     a, b = u.kw["a"], u.kw["b"]
@@ -134,7 +125,7 @@ def _do_mi(ctx, u):
     return [ctx.store.write_part("mi", u, [row])]
 
 # %% ../nbs/07c_units.ipynb #817d7eeb
-@worker("activations")
+@worker("encoder", "activations")
 def _do_activations(ctx, u):
     "Capture a subnetwork's (or an unmasked checkpoint's) pooled states at every layer on the probe items in one language."
     cfg, lang, c = ctx.cfg, u.kw["lang"], ctx.cfg.cka
@@ -147,7 +138,7 @@ def _do_activations(ctx, u):
     acts = capture(model, loader, sites=c["site"], pool=c["pool"], head_mask=masks[0], mlp_mask=masks[1])[c["site"]]
     rel = f"{u.id}.safetensors"
     items = hashlib.sha256(json.dumps([str(i) for i in ds["id"]]).encode()).hexdigest()  # paired inputs: the same items in the same order
-    atomic_write(ctx.store.path(rel), lambda p: save_file({"acts": acts.contiguous()}, str(p), metadata={"items": items, "probe": probe, "lang": lang}))
+    save_tensors(ctx.store.path(rel), {"acts": acts.contiguous()}, {"items": items, "probe": probe, "lang": lang})
     return [rel]
 
 # %% ../nbs/07c_units.ipynb #a5f66f4e
@@ -174,7 +165,7 @@ def _cka_measure(A, B, c, n_perm:bool, device=None):
     return m, p, nm, reps
 
 # %% ../nbs/07c_units.ipynb #ac06df90
-@worker("cka")
+@worker("encoder", "cka")
 def _do_cka(ctx, u):
     "Compare a pair by CKA on parallel inputs and on the same inputs, beside their unmasked checkpoints; rows per layer pair, replicates per question."
     cfg, c, a, b = ctx.cfg, ctx.cfg.cka, u.kw["a"], u.kw["b"]
@@ -200,7 +191,7 @@ def _do_cka(ctx, u):
     return [ctx.store.write_part("cka", u, rows), ctx.store.write_part("cka_reps", u, reps)]
 
 # %% ../nbs/07c_units.ipynb #32045b2a
-@worker("stitching")
+@worker("encoder", "stitching")
 def _do_stitching(ctx, u):
     "Stitch a front subnetwork into an end one at a layer (or a control of it); row: the end's, initial and trained scores with their parts."
     cfg, k = ctx.cfg, u.kw

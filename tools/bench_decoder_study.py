@@ -29,6 +29,7 @@ def main():
           f"peak memory {peak_gb:.2f} GB (budget {BUDGET_GB:.0f} GB: {peak_gb/BUDGET_GB:.2f} of it); {os.cpu_count()} CPU cores")
     secs = {}
     for f in (out/"units").rglob("*.json"):
+        if f.name.endswith(".failed.json"): continue
         rec = json.loads(f.read_text()); secs.setdefault(rec["kind"], []).append(rec["seconds"])
     print("seconds by kind of unit: " + ", ".join(f"{k} {sum(v):.0f} ({len(v)} units)" for k, v in secs.items()))
     rep = out/"report"/"README.md"

@@ -74,7 +74,7 @@ run_tests() {
   echo "== 4/7 nbdev_test (flags skipped: $(grep '^tst_flags' settings.ini | cut -d= -f2))"
   check "shared test fixtures ready (fine-tunes and subnetworks, built once, then cached)" python tools/fixtures.py
   local nbs n_nb log t0
-  nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
+  nbs=$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | grep -v '/_' | wc -l)
   log=$(mktemp); t0=$(date +%s)
   # two notebooks at a time, one thread each: two workers with two torch threads each on two cores took twice as long
   OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nbdev_test --n_workers 2 --timing 2>&1 | tee "$log"
