@@ -52,14 +52,17 @@ def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
                 tokenizer, task:Task|str,
                 batch_size:int=32, shuffle:bool=False,
                 seed:int=0, # seed of the shuffling
-                by_length:bool=False, # batch the rows shortest first (less padding); the loader's `order` says which row came where
+                by_length:bool=False,
+                # batch the rows shortest first (less padding); the loader's `order` says which row came where
                ) -> torch.utils.data.DataLoader:
     "A DataLoader with dynamic padding over tokenised rows."
-    if by_length and shuffle: raise ValueError("by_length batches the rows in length order: it cannot also shuffle them")
+    if by_length and shuffle:
+        raise ValueError("by_length batches the rows in length order: it cannot also shuffle them")
     order = np.argsort([len(x) for x in ds["input_ids"]], kind="stable") if by_length else None
     cols = [c for c in ("input_ids", "attention_mask", "token_type_ids", "labels") if c in ds.column_names]
     rows = ds.select_columns(cols) if order is None else ds.select_columns(cols).select(order.tolist())
-    loader = torch.utils.data.DataLoader(rows, batch_size=batch_size, shuffle=shuffle, generator=torch.Generator().manual_seed(seed),
+    loader = torch.utils.data.DataLoader(rows, batch_size=batch_size, shuffle=shuffle,
+                                         generator=torch.Generator().manual_seed(seed),
                                          collate_fn=collator(task, tokenizer))
     loader.order = order  # None: the rows' own order
     return loader
@@ -77,7 +80,8 @@ def in_row_order(items:list, # one entry per row, in the order a loader gave the
     return out
 
 # %% ../nbs/01d_batches.ipynb #7f490305
-def task_table(tasks=("emoji-topic", "emoji-sentiment", "emoji-pair"), langs=DEFAULT_LANGS, tokenizer=None) -> pd.DataFrame:
+def task_table(tasks=("emoji-topic", "emoji-sentiment", "emoji-pair"), langs=DEFAULT_LANGS,
+               tokenizer=None) -> pd.DataFrame:
     "Split sizes, class balance and (with a tokenizer) mean tokens per item, per task and language."
     rows = []
     for name in tasks:

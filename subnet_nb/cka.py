@@ -25,23 +25,27 @@ def check_pair(x, y, debiased:bool, ndim:int=2, keep32:bool=False):
     "`x`, `y` as float tensors of paired items -- (n, d) or (layers, n, d) -- or a clear error."
     x, y = _as64(x, "x", keep32), _as64(y, "y", keep32)
     if x.ndim != ndim or y.ndim != ndim:
-        raise ValueError(f"expected {'(n, d)' if ndim == 2 else '(layers, n, d)'} inputs, got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"expected {'(n, d)' if ndim == 2 else '(layers, n, d)'} inputs, got shapes {tuple(x.shape)} "
+                         f"and {tuple(y.shape)}")
     if x.shape[-2] != y.shape[-2]:
-        raise ValueError(f"paired inputs required: x has {x.shape[-2]} rows, y has {y.shape[-2]}; feed both sides the same items")
+        raise ValueError(f"paired inputs required: x has {x.shape[-2]} rows, y has {y.shape[-2]}; feed both sides the "
+                         "same items")
     n = x.shape[-2]
-    if n < (4 if debiased else 2): raise ValueError(f"{'debiased ' if debiased else ''}CKA needs at least {4 if debiased else 2} rows, got {n}")
+    if n < (4 if debiased else 2):
+        raise ValueError(f"{'debiased ' if debiased else ''}CKA needs at least {4 if debiased else 2} rows, got {n}")
     return x, y
 
 # %% ../nbs/05_cka.ipynb #91ac5811
 def hsic_ratio(xy, xx, yy, what="x or y"):
     "CKA from the three HSIC values, refusing a side without variance."
     if (xx <= 0).any() or (yy <= 0).any():
-        raise ValueError(f"{what} has no variance across rows (e.g. constant features), or too few rows for the debiased estimate: CKA is undefined")
+        raise ValueError(f"{what} has no variance across rows (e.g. constant features), or too few rows for the "
+                         "debiased estimate: CKA is undefined")
     return xy/torch.sqrt(xx*yy)
 
 # %% ../nbs/05_cka.ipynb #18d39cbc
 def song_u(trKL, oneK1, oneL1, oneKL1, n):
-    "Song et al.'s unbiased HSIC from tr(K~L~), 1'K~1, 1'L~1 and 1'K~L~1 (K~: zero diagonal); the n(n-3) factor cancels in CKA."
+    "Song et al.'s unbiased HSIC from tr(K~L~), 1'K~1, 1'L~1, 1'K~L~1 (K~: zero diagonal); n(n-3) cancels."
     return trKL + oneK1*oneL1/((n - 1)*(n - 2)) - 2/(n - 2)*oneKL1
 
 # %% ../nbs/05_cka.ipynb #c5460825
@@ -86,7 +90,8 @@ def linear_cka(x, # (n, d1) representation of n items, numpy or torch
     "Linear CKA between the rows of `x` and `y` (paired inputs)."
     x, y = check_pair(x, y, debiased)
     x, y = x - x.mean(0), y - y.mean(0)
-    if x.shape[0] < max(x.shape[1], y.shape[1]):  # fewer items than features: the n x n Gram form is the smaller product
+    # fewer items than features: the n x n Gram form is the smaller product
+    if x.shape[0] < max(x.shape[1], y.shape[1]):
         K, L = x @ x.T, y @ y.T
         return float(hsic_ratio(_hsic_gram(K, L, debiased), _hsic_gram(K, K, debiased), _hsic_gram(L, L, debiased)))
     return float(hsic_ratio(_hsic_linear(x, y, debiased), _hsic_linear(x, x, debiased), _hsic_linear(y, y, debiased)))
@@ -95,7 +100,8 @@ def linear_cka(x, # (n, d1) representation of n items, numpy or torch
 def _gram_rbf(x, sigma):
     sq = torch.cdist(x, x).pow(2)
     med = float(np.median(sq.numpy()))  # numpy's median (mean of the two middle values), as in the reference
-    if med <= 0: raise ValueError("all rows are identical: the RBF bandwidth (median distance) is 0 and CKA is undefined")
+    if med <= 0:
+        raise ValueError("all rows are identical: the RBF bandwidth (median distance) is 0 and CKA is undefined")
     return torch.exp(-sq/(2*sigma**2*med))
 
 # %% ../nbs/05_cka.ipynb #5a29d83f
@@ -117,7 +123,7 @@ def _linear_terms(a, debiased):
 
 # %% ../nbs/05_cka.ipynb #b96b3566
 def _cross_sq(a, b, dtype=torch.float64):
-    "||Y_m^T X_l||_F^2 for every layer pair of centred stacks a (La, n, d1), b (Lb, n, d2); products in `dtype`, sums in float64."
+    "||Y_m^T X_l||_F^2 of every layer pair of centred stacks a, b; products in `dtype`, sums in float64."
     La, n, d1 = a.shape; Lb, _, d2 = b.shape
     a, b = a.to(dtype), b.to(dtype)
     if d1*d2 <= n*n:
@@ -134,7 +140,7 @@ def _self_sq(a):
 
 # %% ../nbs/05_cka.ipynb #adb345c0
 def resolve_debiased(debiased:bool|str, n:int, d:int) -> bool:
-    "`debiased`, with \"auto\" meaning: debiased when there are fewer items `n` than features `d` (where the biased estimator is inflated)."
+    "`debiased`, \"auto\" meaning debiased when items `n` are fewer than features `d` (the biased one inflates)."
     if debiased == "auto": return n < d
     if not isinstance(debiased, bool): raise ValueError(f"debiased must be True, False or 'auto', got {debiased!r}")
     return debiased
@@ -151,7 +157,8 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
     low = all(isinstance(t, torch.Tensor) and t.dtype in (torch.float32, torch.float16, torch.bfloat16) or
               isinstance(t, np.ndarray) and t.dtype in (np.float32, np.float16) for t in (a, b))
-    a, b = check_pair(a, b, debiased, ndim=3, keep32=low and kind == "linear")  # float32 stays float32 for the linear products
+    # float32 stays float32 for the linear products
+    a, b = check_pair(a, b, debiased, ndim=3, keep32=low and kind == "linear")
     if kind == "rbf":
         Ka, Kb = torch.stack([_gram_rbf(x, sigma) for x in a]), torch.stack([_gram_rbf(y, sigma) for y in b])
         n = Ka.shape[-1]
@@ -160,7 +167,8 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
                 return K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1))
             Kt, Lt = prep(Ka), prep(Kb)
             k1, l1 = Kt.sum(-1), Lt.sum(-1)
-            xy = song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None], k1 @ l1.T, n)
+            xy = song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None],
+                        k1 @ l1.T, n)
             xx, yy = _hsic_gram(Ka, Ka, True), _hsic_gram(Kb, Kb, True)
         else:
             Kc = Ka - Ka.mean(-1, keepdim=True) - Ka.mean(-2, keepdim=True) + Ka.mean((-2, -1), keepdim=True)
@@ -183,7 +191,7 @@ class StreamingCKA:
     "Exact debiased linear CKA between every layer pair of two stacks, accumulated over minibatches of paired rows."
     def __init__(self): self.n, self.shift = 0, None
     def _start(self, a, b):
-        "Zeroed sums for stacks shaped like `a` and `b`; the first batch's means become the shift (for numerical stability)."
+        "Zeroed sums for stacks shaped like `a`, `b`; the first batch's means are the shift (numerical stability)."
         self.shift = (a.mean(1, keepdim=True), b.mean(1, keepdim=True))
         La, _, d1 = a.shape; Lb, _, d2 = b.shape
         z = lambda *s: torch.zeros(*s, dtype=torch.float64)
@@ -229,11 +237,13 @@ def value(self:StreamingCKA) -> torch.Tensor:
     sCs = torch.einsum("ld,ldme,me->lm", self.sx, Cb, self.sy)
     ay_x = torch.einsum("lme,me->lm", self.a_y, self.sy)
     bx_y = torch.einsum("mld,ld->lm", self.b_x, self.sx)
-    xy = self._hsic(Cb.pow(2).sum((1, 3)), self.sx[:, None], self.sy[None], self.Ax[:, None], self.Ay[None], self.axy, ay_x, bx_y, sCs, n)
+    xy = self._hsic(Cb.pow(2).sum((1, 3)), self.sx[:, None], self.sy[None], self.Ax[:, None], self.Ay[None], self.axy,
+                    ay_x, bx_y, sCs, n)
     def self_term(Cs, s, A, aa, a_s):
         as_ = (a_s*s).sum(-1)
         return self._hsic(Cs.pow(2).sum((1, 2)), s, s, A, A, aa, as_, as_, torch.einsum("ld,lde,le->l", s, Cs, s), n)
-    xx, yy = self_term(self.Cxx, self.sx, self.Ax, self.axx, self.a_x), self_term(self.Cyy, self.sy, self.Ay, self.ayy, self.b_y)
+    xx = self_term(self.Cxx, self.sx, self.Ax, self.axx, self.a_x)
+    yy = self_term(self.Cyy, self.sy, self.Ay, self.ayy, self.b_y)
     return hsic_ratio(xy, xx[:, None], yy[None])
 
 # %% ../nbs/05_cka.ipynb #e4e70593
@@ -250,9 +260,10 @@ def cka_null(a, b, n_perm:int=100, seed:int=0, kind:str="linear", debiased:bool=
 def perm_null(obs, # the observed statistic, one value per layer
               stat, # stat(p): the statistic with the items of one side permuted by p
               n:int, n_perm:int, seed:int=0, device=None) -> dict:
-    "A row-permutation null of `stat` -- the same seeded permutations wherever it is called -- with its mean and one-sided p-values."
+    "A row-permutation null of `stat` -- the same seeded permutations everywhere -- its mean and p-values."
     g = torch.Generator().manual_seed(seed)
-    null = torch.stack([stat(torch.randperm(n, generator=g).to(device)) for _ in range(n_perm)]) if n_perm else obs.new_zeros(0, len(obs))
+    null = torch.stack([stat(torch.randperm(n, generator=g).to(device))
+                        for _ in range(n_perm)]) if n_perm else obs.new_zeros(0, len(obs))
     return {"cka": obs, "null": null, "null_mean": null.mean(0), "p_value": (1 + (null >= obs).sum(0))/(1 + n_perm)}
 
 # %% ../nbs/05_cka.ipynb #bd53ac58
@@ -260,27 +271,31 @@ def cka_perm_test(a, # (L, n, d1) activations, layer by layer
                   b, # (L, n, d2) activations of the same n items, same number of layers
                   n_perm:int=1000, seed:int=0,
                   kind:str="linear", # "linear" or "rbf"
-                  debiased:bool|str=False, sigma:float=0.5, # debiased: or "auto" (n < d); bandwidth of "rbf" as a fraction of the median distance
+                  debiased:bool|str=False, sigma:float=0.5,
+                  # debiased: or "auto" (n < d); bandwidth of "rbf" as a fraction of the median distance
                  ) -> dict:
     "Matched-layer CKA (layer l of `a` vs layer l of `b`) with a row-permutation null computed on Gram matrices."
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
     a, b = check_pair(a, b, debiased, ndim=3)
-    if a.shape[0] != b.shape[0]: raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
     if kind not in ("linear", "rbf"): raise ValueError(f"kind must be 'linear' or 'rbf', got {kind!r}")
     def gram(x):
         if kind == "rbf": return torch.stack([_gram_rbf(l, sigma) for l in x])
         x = x - x.mean(1, keepdim=True)
         return x @ x.transpose(1, 2)
-    k, l = _gram_terms(gram(a), debiased), _gram_terms(gram(b), debiased)  # computed once; a permutation only re-indexes l
+    # computed once; a permutation only re-indexes l
+    k, l = _gram_terms(gram(a), debiased), _gram_terms(gram(b), debiased)
     kk, ll = _hsic_terms(k, k, debiased), _hsic_terms(l, l, debiased)
     obs = hsic_ratio(_hsic_terms(k, l, debiased), kk, ll)
     def permuted(p): return (l[0][:, p][:, :, p],) + ((l[1][:, p],) if debiased else ())
-    return perm_null(obs, lambda p: hsic_ratio(_hsic_terms(k, permuted(p), debiased), kk, ll), k[0].shape[-1], n_perm, seed)
+    return perm_null(obs, lambda p: hsic_ratio(_hsic_terms(k, permuted(p), debiased), kk, ll), k[0].shape[-1], n_perm,
+                     seed)
 
 # %% ../nbs/05_cka.ipynb #0d35abe8
 def half_sample_reps(stat, # stat(idx): the statistic on the items idx, one value per layer
                      n:int, n_rep:int, seed:int=0, device=None) -> torch.Tensor:
-    "Item-level replicates (n_rep, ...): the estimate on all n items plus the centred deviations of its estimates on seeded random halves."
+    "Item-level replicates (n_rep, ...): the estimate plus the centred deviations of seeded half-sample estimates."
     if n < 8: raise ValueError(f"half-samples need at least 8 items, got {n}")
     g, full = torch.Generator().manual_seed(seed), stat(torch.arange(n, device=device))
     halves = torch.stack([stat(torch.randperm(n, generator=g)[:n//2].to(device)) for _ in range(n_rep)])
@@ -291,10 +306,11 @@ def cka_half_samples(a, # (L, n, d1) activations, layer by layer
                      b, # (L, n, d2) activations of the same n items
                      n_rep:int=200, seed:int=0, kind:str="linear", debiased:bool|str=False, sigma:float=0.5,
                     ) -> torch.Tensor:
-    "Item-level replicates of matched-layer CKA, (n_rep, L): the estimate plus the centred deviations of half-sample estimates."
+    "Item-level replicates of matched-layer CKA (n_rep, L): the estimate plus centred half-sample deviations."
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))
     a, b = check_pair(a, b, debiased, ndim=3)
-    if a.shape[0] != b.shape[0]: raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"matched layers need the same number of layers, got {a.shape[0]} and {b.shape[0]}")
     def gram(x):
         if kind == "rbf": return torch.stack([_gram_rbf(l, sigma) for l in x])
         return x @ x.transpose(1, 2)  # centring happens in _gram_terms (biased) or is not needed (debiased)

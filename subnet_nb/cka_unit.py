@@ -31,7 +31,7 @@ def centred_grams(x, # (L, n, d) activations, layer by layer
 _BLOCK = 256  # rows of the Gram matrices gathered at a time: float64 sums over float32 blocks, never a full n x n copy
 
 def _gram_stats(K, L, idx=None, lidx=None, full:bool=True) -> tuple:
-    "Per layer, over items `idx` of K and `lidx` of L (None: all): sum(K∘L) and, if `full`, sum(K∘K), sum(L∘L) and both row sums."
+    "Per layer, over items `idx` of K, `lidx` of L: sum(K∘L) and, if `full`, sum(K∘K), sum(L∘L), row sums."
     n, f64 = K.shape[-1] if idx is None else len(idx), dict(dtype=torch.float64)
     kl, kk, ll = (torch.zeros(len(K), device=K.device, **f64) for _ in range(3))
     k1, l1 = (torch.zeros(len(K), n, device=K.device, **f64) for _ in range(2))
@@ -40,18 +40,21 @@ def _gram_stats(K, L, idx=None, lidx=None, full:bool=True) -> tuple:
         kb = K[:, r] if idx is None else K[:, idx[r]][:, :, idx]
         lb = L[:, r] if lidx is None else L[:, lidx[r]][:, :, lidx]
         kl += (kb*lb).sum((1, 2), **f64)
-        if full: kk += (kb*kb).sum((1, 2), **f64); ll += (lb*lb).sum((1, 2), **f64); k1[:, r], l1[:, r] = kb.sum(-1, **f64), lb.sum(-1, **f64)
+        if full:
+            kk += (kb*kb).sum((1, 2), **f64); ll += (lb*lb).sum((1, 2), **f64)
+            k1[:, r], l1[:, r] = kb.sum(-1, **f64), lb.sum(-1, **f64)
     return kl, kk, ll, k1, l1
 
 # %% ../nbs/05a_cka_unit.ipynb #6cb93f62
 def _hsic_stats(kl, k1, l1, kd, ld, m:int, debiased:bool):
-    "HSIC (up to a constant factor) from sum(K∘L), the row sums and the diagonals of K and L, over m items (broadcasts over layers)."
+    "HSIC (up to a factor) from sum(K∘L), the row sums and diagonals of K and L, over m items (per layer)."
     if not debiased: return kl - 2/m*(k1*l1).sum(-1) + k1.sum(-1)*l1.sum(-1)/m**2  # <HKH, L>
     kt, lt = k1 - kd, l1 - ld  # row sums with a zero diagonal
     return song_u(kl - (kd*ld).sum(-1), kt.sum(-1), lt.sum(-1), (kt*lt).sum(-1), m)
 
 # %% ../nbs/05a_cka_unit.ipynb #4550b216
-def _diag(G, idx=None): return (G.diagonal(dim1=1, dim2=2) if idx is None else G.diagonal(dim1=1, dim2=2)[:, idx]).double()
+def _diag(G, idx=None):
+    return (G.diagonal(dim1=1, dim2=2) if idx is None else G.diagonal(dim1=1, dim2=2)[:, idx]).double()
 
 def _matched_cka(K, L, idx, debiased:bool) -> torch.Tensor:
     "CKA of layer l of K against layer l of L on the items `idx` (None: all)."
@@ -71,17 +74,20 @@ def gram_cka_matrix(KA, KB, # centred Gram matrices (La, n, n) and (Lb, n, n) of
     kk, ll = _gram_stats(KA, KA, full=False)[0], _gram_stats(KB, KB, full=False)[0]
     k1, l1, kd, ld = KA.sum(-1, dtype=torch.float64), KB.sum(-1, dtype=torch.float64), _diag(KA), _diag(KB)
     return hsic_ratio(_hsic_stats(kl, k1[:, None], l1[None], kd[:, None], ld[None], n, debiased),
-                  _hsic_stats(kk, k1, k1, kd, kd, n, debiased)[:, None], _hsic_stats(ll, l1, l1, ld, ld, n, debiased)[None])
+                  _hsic_stats(kk, k1, k1, kd, kd, n, debiased)[:, None],
+                      _hsic_stats(ll, l1, l1, ld, ld, n, debiased)[None])
 
 # %% ../nbs/05a_cka_unit.ipynb #77cdca3a
 def gram_perm_null(K, L, # centred Gram matrices of matched layers, (L, n, n) each
                    n_perm:int, seed:int=0, debiased:bool=False) -> dict:
-    "Matched-layer CKA and its row-permutation null from Gram matrices: the permutations and results of `cka_perm_test`."
+    "Matched-layer CKA and its row-permutation null from Gram matrices (the permutations of `cka_perm_test`)."
     n = K.shape[-1]
     _, kk, ll, k1, l1 = _gram_stats(K, L)
     kd, ld = _diag(K), _diag(L)
-    obs, den = _matched_cka(K, L, None, debiased), torch.sqrt(_hsic_stats(kk, k1, k1, kd, kd, n, debiased)*_hsic_stats(ll, l1, l1, ld, ld, n, debiased))
-    def permuted(p): return _hsic_stats(_gram_stats(K, L, None, p, full=False)[0], k1, l1[:, p], kd, ld[:, p], n, debiased)/den
+    obs = _matched_cka(K, L, None, debiased)
+    den = torch.sqrt(_hsic_stats(kk, k1, k1, kd, kd, n, debiased)*_hsic_stats(ll, l1, l1, ld, ld, n, debiased))
+    def permuted(p):
+        return _hsic_stats(_gram_stats(K, L, None, p, full=False)[0], k1, l1[:, p], kd, ld[:, p], n, debiased)/den
     return perm_null(obs, permuted, n, n_perm, seed, K.device)
 
 # %% ../nbs/05a_cka_unit.ipynb #2e1406a3
@@ -93,20 +99,23 @@ def gram_half_samples(K, L, # centred Gram matrices of matched layers, (L, n, n)
 # %% ../nbs/05a_cka_unit.ipynb #ce98790a
 def _hsic_feat(x, y, # centred layer stacks (L, n, d1) and (L, n, d2), float32
                debiased:bool=False) -> torch.Tensor:
-    "HSIC (up to a constant factor) per layer with linear kernels, from the features: ‖yᵀx‖² and, debiased, Song et al.'s correction terms."
+    "Linear-kernel HSIC (up to a factor) per layer from the features: ‖yᵀx‖² and, debiased, Song's corrections."
     f64 = dict(dtype=torch.float64)
     xty = (x.transpose(1, 2) @ y).pow(2).sum((1, 2), **f64)
     if not debiased: return xty
     ax, ay, sx, sy = x.pow(2).sum(-1, **f64), y.pow(2).sum(-1, **f64), x.sum(1, **f64), y.sum(1, **f64)
-    kx1, ly1 = (x.double() @ sx[..., None])[..., 0], (y.double() @ sy[..., None])[..., 0]  # K1 and L1 without forming K or L
-    return song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1), ((kx1 - ax)*(ly1 - ay)).sum(-1), x.shape[1])
+    # K1 and L1 without forming K or L
+    kx1, ly1 = (x.double() @ sx[..., None])[..., 0], (y.double() @ sy[..., None])[..., 0]
+    return song_u(xty - (ax*ay).sum(-1), (sx*sx).sum(-1) - ax.sum(-1), (sy*sy).sum(-1) - ay.sum(-1),
+                  ((kx1 - ax)*(ly1 - ay)).sum(-1), x.shape[1])
 
 # %% ../nbs/05a_cka_unit.ipynb #12328959
 def feature_perm_null(X, Y, # centred features of matched layers, (L, n, d1) and (L, n, d2)
                       n_perm:int, seed:int=0, debiased:bool=False) -> dict:
     "Matched-layer CKA and its row-permutation null from the features: the permutations and results of `cka_perm_test`."
     den = torch.sqrt(_hsic_feat(X, X, debiased)*_hsic_feat(Y, Y, debiased))  # a permutation leaves both unchanged
-    return perm_null(_hsic_feat(X, Y, debiased)/den, lambda p: _hsic_feat(X, Y[:, p], debiased)/den, X.shape[1], n_perm, seed, X.device)
+    return perm_null(_hsic_feat(X, Y, debiased)/den, lambda p: _hsic_feat(X, Y[:, p], debiased)/den, X.shape[1], n_perm,
+                     seed, X.device)
 
 # %% ../nbs/05a_cka_unit.ipynb #4620dde9
 def feature_half_samples(X, Y, # centred features of matched layers, (L, n, d1) and (L, n, d2)
@@ -130,7 +139,7 @@ def cka_compare(A, B, # (La, n, d1) and (Lb, n, d2) activations of the same n it
                 debiased:bool|str=False, # or "auto": debiased when n < max(d1, d2)
                 device=None, # where the products are computed (default: A's device)
                ) -> tuple:
-    "Linear CKA matrix (La, Lb), matched-layer p-values and null means (NaN off the diagonal), and the layer means of half-sample replicates."
+    "Linear CKA matrix (La, Lb), matched-layer p-values and null means, layer means of half-sample replicates."
     n, d = np.shape(A)[-2], max(np.shape(A)[-1], np.shape(B)[-1])
     debiased = resolve_debiased(debiased, n, d)
     A, B = check_pair(A, B, debiased, ndim=3, keep32=True)
@@ -140,12 +149,16 @@ def cka_compare(A, B, # (La, n, d1) and (Lb, n, d2) activations of the same n it
     if not (va.any() and vb.any()): return m, p, nm, reps
     grams = n < d  # the smaller products: n x n Gram matrices, or d x d feature products
     XA, XB = (centred_grams if grams else centred)(A[va], device), (centred_grams if grams else centred)(B[vb], device)
-    m[va.nonzero()[:, 0][:, None], vb.nonzero()[:, 0]] = (gram_cka_matrix(XA, XB, debiased) if grams else cka_matrix(XA, XB, debiased=debiased)).cpu()
+    m[va.nonzero()[:, 0][:, None], vb.nonzero()[:, 0]] = (gram_cka_matrix(XA, XB, debiased) if grams
+                                                          else cka_matrix(XA, XB, debiased=debiased)).cpu()
     if both.any() and (n_perm or n_rep):
-        ia, ib, idx = torch.cumsum(va, 0)[:L][both] - 1, torch.cumsum(vb, 0)[:L][both] - 1, both.nonzero()[:, 0]  # matched layers' rows in XA, XB
+        # matched layers' rows in XA, XB
+        ia, ib, idx = torch.cumsum(va, 0)[:L][both] - 1, torch.cumsum(vb, 0)[:L][both] - 1, both.nonzero()[:, 0]
         X, Y = XA[ia.to(XA.device)], XB[ib.to(XB.device)]
         if n_perm:
             pt = (gram_perm_null if grams else feature_perm_null)(X, Y, n_perm, seed, debiased)
             p[idx, idx], nm[idx, idx] = pt["p_value"].double().cpu(), pt["null_mean"].double().cpu()
-        if n_rep: reps = (gram_half_samples if grams else feature_half_samples)(X, Y, n_rep, seed, debiased).mean(1).cpu().numpy()
+        if n_rep:
+            half = gram_half_samples if grams else feature_half_samples
+            reps = half(X, Y, n_rep, seed, debiased).mean(1).cpu().numpy()
     return m, p, nm, reps

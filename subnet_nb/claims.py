@@ -19,12 +19,14 @@ __all__ = ['CLAIMS', 'grid_name', 'restrict', 'mask_stack', 'mask_est', 'mask_ta
            'claims', 'findings', 'headlines', 'replication', 'design']
 
 # %% ../nbs/08a_claims.ipynb #88994e37
-def grid_name(g): return {"seeds": "across seeds", "languages": "across languages", "tasks": "across tasks", "checkpoints": "across checkpoints",
+def grid_name(g):
+    return {"seeds": "across seeds", "languages": "across languages", "tasks": "across tasks",
+            "checkpoints": "across checkpoints",
                            "chaotic": "chaotic (all differ)", "identity": "self-stitch"}.get(g, g)
 
 # %% ../nbs/08a_claims.ipynb #4844178a
 def restrict(T:dict, exclude_chance:bool=True) -> tuple[dict, list]:
-    "The tables without the rows of subnetworks that were not above chance on their stop sample (if `exclude_chance`), and those subnetworks."
+    "The tables without subnetworks not above chance on their stop sample (if `exclude_chance`), and those."
     if not exclude_chance or "masks" not in T: return dict(T), []
     m = T["masks"]
     out = [s for s, ok in zip(subs_of(m), m["above_chance"]) if not ok]
@@ -41,7 +43,8 @@ def restrict(T:dict, exclude_chance:bool=True) -> tuple[dict, list]:
 # %% ../nbs/08a_claims.ipynb #b77a9907
 def mask_stack(masks:pd.DataFrame) -> torch.Tensor:
     "The head masks of the rows of the `masks` table as a (rows, layers, heads) tensor."
-    return torch.stack([torch.tensor(list(m), dtype=torch.float32).view(int(L), int(H)) for m, L, H in zip(masks.head_mask, masks.n_layers, masks.n_heads)])
+    return torch.stack([torch.tensor(list(m), dtype=torch.float32).view(int(L), int(H))
+                        for m, L, H in zip(masks.head_mask, masks.n_layers, masks.n_heads)])
 
 # %% ../nbs/08a_claims.ipynb #9088c1ff
 def _stack(col) -> np.ndarray: return np.stack([np.asarray(list(x), dtype=float) for x in col])
@@ -52,12 +55,14 @@ def mask_est(T:dict, rs:Resampler, grid:str, col:str="kappa") -> dict:
     return rs.mean(d, SIDES["mi"], d[col])
 
 def mask_table(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Per grid: pairs, mean Jaccard and its count-matched chance level, kappa and NMI net of its null with intervals, share of pairs with MI p < 0.05."
+    "Per grid: pairs, Jaccard and its chance level, kappa and NMI net of null with intervals, share of MI p < 0.05."
     rows = {}
     for g in [g for g in GRIDS if g in set(T["mi"].grid)]:
         d = T["mi"][T["mi"].grid == g]
-        rows[grid_name(g)] = {"pairs": len(d), "Jaccard": d.jaccard.mean(), "Jaccard, chance": d.jaccard_chance.mean(), **est_cols("kappa", mask_est(T, rs, g)),
-                               **est_cols("NMI net of null", mask_est(T, rs, g, "nmi_net")), "MI p < 0.05": (d.p_value < 0.05).mean()}
+        rows[grid_name(g)] = {"pairs": len(d), "Jaccard": d.jaccard.mean(), "Jaccard, chance": d.jaccard_chance.mean(),
+                              **est_cols("kappa", mask_est(T, rs, g)),
+                               **est_cols("NMI net of null", mask_est(T, rs, g, "nmi_net")),
+                              "MI p < 0.05": (d.p_value < 0.05).mean()}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.attrs = {"digits": {"NMI net of null": 3}, "percent": ["MI p < 0.05"]}
     return out
@@ -65,46 +70,53 @@ def mask_table(T:dict, rs:Resampler) -> pd.DataFrame:
 # %% ../nbs/08a_claims.ipynb #7921aea0
 def _score_reps(rs:Resampler, task:str, ids, parts) -> np.ndarray:
     "(n_boot,) replicates of the score of per-item counts `parts` over resampled test items `ids` of `task`."
-    with np.errstate(invalid="ignore", divide="ignore"): return score_from_parts(task, rs.items(task, tuple(ids)) @ _stack(parts))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return score_from_parts(task, rs.items(task, tuple(ids)) @ _stack(parts))
 
 # %% ../nbs/08a_claims.ipynb #ca4b2196
 def _ratio_reps(rs:Resampler, df:pd.DataFrame, task_col:str, num:str, den) -> np.ndarray|None:
-    "(n_boot, rows) replicates of score(num parts)/score(den parts) over resampled test items; `den` a column or a list of part arrays."
+    "(n_boot, rows) replicates of score(num)/score(den) over resampled test items; `den` a column or part arrays."
     if num not in df or "items" not in df: return None
     out = np.full((rs.n_boot, len(df)), np.nan)
     dens = list(df[den]) if isinstance(den, str) else den
     for k, (t, ids, a, b) in enumerate(zip(df[task_col], df["items"], df[num], dens)):
-        with np.errstate(invalid="ignore", divide="ignore"): out[:, k] = _score_reps(rs, t, ids, a)/_score_reps(rs, t, ids, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, k] = _score_reps(rs, t, ids, a)/_score_reps(rs, t, ids, b)
     return out
 
 # %% ../nbs/08a_claims.ipynb #dc5ddc91
 def retention_ests(T:dict, rs:Resampler) -> dict:
-    "Per (task, variant): the test score relative to the unmasked model, with its interval over checkpoints, seeds and test items."
+    "Per (task, variant): test score relative to the unmasked model, with its interval over all units."
     v = T["validation"]
     unm, out = v[v.variant == "unmasked"].set_index(list(SUB_FIELDS)), {}
     for (t, var), d in v[v.variant != "unmasked"].groupby(["task", "variant"], sort=False):
         den = list(unm.loc[subs_of(d), "parts"]) if "parts" in d else None
-        out[(t, var)] = rs.mean(d, ("",), d["relative"], _ratio_reps(rs, d, "task", "parts", den) if den is not None else None)
+        out[(t, var)] = rs.mean(d, ("",), d["relative"], _ratio_reps(rs, d, "task", "parts", den) if den is not None
+                                else None)
     return out
 
 def retention(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Test score of each task's subnetworks and controls relative to the unmasked model (with its interval), its minimum, the margin over chance kept."
+    "Each task's subnetworks' and controls' test score relative to the unmasked model, its minimum, margin kept."
     v, ests = T["validation"], retention_ests(T, rs)
-    rows = {(t, var): {"subnetworks": ests[(t, var)]["n"], **est_cols("relative score", ests[(t, var)]), "min": d.relative.min(),
+    rows = {(t, var): {"subnetworks": ests[(t, var)]["n"], **est_cols("relative score", ests[(t, var)]),
+                       "min": d.relative.min(),
                        "margin over chance kept": d.margin_kept.mean() if "margin_kept" in d else np.nan}
             for (t, var), d in v[v.variant != "unmasked"].groupby(["task", "variant"], sort=False)}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 # %% ../nbs/08a_claims.ipynb #6d9e98c8
 def vs_chance(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Per task and language: the checkpoints' test score, the label-prior guesser's on the same items, the margin with its interval, the smallest margin."
+    "Per task and language: test score, the label-prior guesser's, the margin with its interval, the least margin."
     v = T["validation"]
-    u = v[v.variant == "unmasked"].drop_duplicates(["task", "ckpt", "lang"]).reset_index(drop=True)  # one row per checkpoint and language
+    # one row per checkpoint and language
+    u = v[v.variant == "unmasked"].drop_duplicates(["task", "ckpt", "lang"]).reset_index(drop=True)
     rows = {}
     for (t, l), d in u.groupby(["task", "lang"], sort=False):
-        reps = np.stack([_score_reps(rs, t, ids, p) for ids, p in zip(d["items"], d["parts"])], 1) - d["chance"].to_numpy() if "parts" in d else None
+        reps = np.stack([_score_reps(rs, t, ids, p) for ids, p in zip(d["items"], d["parts"])],
+                        1) - d["chance"].to_numpy() if "parts" in d else None
         rows[(t, l)] = {"checkpoints": len(d), "score": d.score.mean(), "chance": d.chance.mean(),
-                        **est_cols("margin", rs.mean(d, ("",), d["score"] - d["chance"], reps)), "smallest margin": float((d.score - d.chance).min())}
+                        **est_cols("margin", rs.mean(d, ("",), d["score"] - d["chance"], reps)),
+                        "smallest margin": float((d.score - d.chance).min())}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.names = ["task", "language"]
     out.attrs = {"digits": {c: 3 for c in ("score", "chance", "margin", "smallest margin")}}
@@ -122,18 +134,20 @@ def _cka_rows(T:dict, grid:str, measure:str) -> tuple[pd.DataFrame, np.ndarray|N
 
 # %% ../nbs/08a_claims.ipynb #c599b489
 def cka_est(T:dict, rs:Resampler, grid:str, measure:str) -> dict:
-    "Mean same-layer CKA of a grid for one question ('same_input', 'parallel' or 'unmasked'), with intervals over checkpoints, seeds and items."
+    "Mean same-layer CKA of a grid for one question (same_input, parallel, unmasked), with intervals."
     d, R = _cka_rows(T, grid, measure)
-    reps = None if R is None else R[np.arange(rs.n_boot) % len(R)]  # replicate b of every pair: the same half of the items
+    # replicate b of every pair: the same half of the items
+    reps = None if R is None else R[np.arange(rs.n_boot) % len(R)]
     return rs.mean(d, SIDES["cka_reps"], d["value"], reps)
 
 # %% ../nbs/08a_claims.ipynb #64745e6b
 def cka_table(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Per grid: mean same-layer CKA on the same inputs, on parallel inputs each in its language, and between the unmasked checkpoints."
+    "Per grid: mean same-layer CKA on the same inputs, on parallel inputs, and between unmasked checkpoints."
     rows = {}
     for g in [g for g in GRIDS if g in set(T["cka_reps"].grid)]:
         e = {m: cka_est(T, rs, g, m) for m in ("same_input", "parallel", "unmasked")}
-        rows[grid_name(g)] = {"pairs": e["same_input"]["n"], **est_cols("same inputs, two masks", e["same_input"]), **est_cols("parallel inputs", e["parallel"]),
+        rows[grid_name(g)] = {"pairs": e["same_input"]["n"], **est_cols("same inputs, two masks", e["same_input"]),
+                              **est_cols("parallel inputs", e["parallel"]),
                                **est_cols("unmasked models, parallel inputs", e["unmasked"])}
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -142,11 +156,13 @@ def layer_curve(T:dict, rs:Resampler, grid:str, col:str) -> pd.DataFrame:
     "Same-layer CKA of a grid, layer by layer, with intervals over checkpoints and seeds."
     c = T["cka"]
     d = c[(c.grid == grid) & (c.layer_a == c.layer_b)]
-    return pd.DataFrame([{"layer": l, **{k: v for k, v in rs.mean(x, SIDES["cka"], x[col]).items() if k in ("value", "lo", "hi", "se", "n")}} for l, x in d.groupby("layer_a")])
+    return pd.DataFrame([{"layer": l,
+                          **{k: v for k, v in rs.mean(x, SIDES["cka"], x[col]).items()
+                             if k in ("value", "lo", "hi", "se", "n")}} for l, x in d.groupby("layer_a")])
 
 # %% ../nbs/08a_claims.ipynb #d253f18b
 def stitch_frame(T:dict) -> pd.DataFrame:
-    "The stitching table with RA (÷ the end's own score) and RA_self (÷ the end's trained self-stitch at the same layer) per stitch."
+    "The stitching table with RA (÷ the end's score) and RA_self (÷ its trained self-stitch at that layer)."
     s = T["stitching"].copy()
     s["ra"] = s["stitched_score"]/s["end_score"]
     ident = s[s.grid == "identity"]
@@ -166,15 +182,18 @@ def stitch_est(rs:Resampler, s:pd.DataFrame, what:str="ra_self") -> dict:
     s = s[np.isfinite(s[what])]
     reps = None
     if "stitched_parts" in s and "items" in s:
-        reps = _ratio_reps(rs, s, "end_task", "stitched_parts", list(s["end_parts"] if what == "ra" else s["self_parts"]))
+        reps = _ratio_reps(rs, s, "end_task", "stitched_parts",
+                           list(s["end_parts"] if what == "ra" else s["self_parts"]))
     return rs.mean(s, SIDES["stitching"], s[what], reps)
 
 # %% ../nbs/08a_claims.ipynb #6c1a9739
 def stitch_table(T:dict, rs:Resampler) -> pd.DataFrame:
-    "Per grid, control and layer: mean RA and RA_self with intervals over checkpoints, seeds and test items; share of RA > 1; share ending at the init score."
+    "Per grid, control and layer: RA and RA_self with intervals; shares of RA > 1 and ending at the init score."
     s = stitch_frame(T)
-    rows = {(grid_name(g), v.replace("_", " "), int(l)): {"stitches": len(d), **est_cols("RA", stitch_est(rs, d, "ra")), **est_cols("RA_self", stitch_est(rs, d, "ra_self")),
-                                                          "RA > 1": (d.ra > 1).mean(), "at init score": float(np.mean(d.at_init))}
+    rows = {(grid_name(g), v.replace("_", " "), int(l)): {"stitches": len(d), **est_cols("RA", stitch_est(rs, d, "ra")),
+                                                          **est_cols("RA_self", stitch_est(rs, d, "ra_self")),
+                                                          "RA > 1": (d.ra > 1).mean(),
+                                                          "at init score": float(np.mean(d.at_init))}
             for (g, v, l), d in s.groupby(["grid", "variant", "layer"], sort=False)}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.names = ["grid", "variant", "layer"]
@@ -183,12 +202,12 @@ def stitch_table(T:dict, rs:Resampler) -> pd.DataFrame:
 
 # %% ../nbs/08a_claims.ipynb #5c2f9df5
 def _detect(e:dict) -> float:
-    "The true difference detected with 80 % power by a one-sided test at 0.05: (t(0.95) + t(0.80)) x SE, with the estimate's degrees of freedom."
+    "The difference a one-sided test at 0.05 detects with 80 % power: (t(0.95) + t(0.80)) x SE at its df."
     return float((stats.t.ppf(0.95, e["df"]) + stats.t.ppf(0.80, e["df"]))*e["se"])
 
 # %% ../nbs/08a_claims.ipynb #8aa81f9f
 def task_language(T:dict, rs:Resampler, seed:int=0) -> dict:
-    "D = mean kappa of same-task pairs (other language and checkpoint) − of same-language pairs (other task): interval over checkpoints and heads, one-sided p."
+    "D = mean kappa of same-task pairs − of same-language pairs: interval over checkpoints and heads, p."
     m = T["masks"]
     df = pd.DataFrame({"task": m.task, "ckpt": m.ckpt, "lang": m.lang, "seed": m.seed, "mask": list(mask_stack(m))})
     pairs, reps = pair_kappas(df, n_boot=rs.n_boot, seed=seed)  # heads resampled within layers: the "items" of a mask
@@ -199,16 +218,17 @@ def task_language(T:dict, rs:Resampler, seed:int=0) -> dict:
 
 # %% ../nbs/08a_claims.ipynb #a55adb94
 def _too_few(*ests) -> int|None:
-    "The fewest checkpoints per task behind any of `ests`, if below `MIN_CHECKPOINTS` (a verdict would rest on intervals that do not keep their coverage)."
+    "The fewest checkpoints per task behind `ests`, if below `MIN_CHECKPOINTS` (intervals without coverage)."
     k = min(e["units"] for e in ests)
     return k if k < MIN_CHECKPOINTS else None
 
 # %% ../nbs/08a_claims.ipynb #631aff0c
 def _paired(rs:Resampler, s:pd.DataFrame, a, b, what:str="ra_self") -> dict|None:
-    "Mean over stitches of (row set a) − (row set b), matched by front, end and layer (b averaged over its draws), with intervals."
+    "Mean over stitches of rows a − rows b, matched by front, end and layer (b averaged over draws), intervals."
     key = [f"{p}{k}" for p in ("front_", "end_") for k in SUB_FIELDS] + ["layer"]
     def vals(d):
-        reps = _ratio_reps(rs, d, "end_task", "stitched_parts", list(d["end_parts"] if what == "ra" else d["self_parts"])) if "stitched_parts" in d else None
+        reps = _ratio_reps(rs, d, "end_task", "stitched_parts",
+                           list(d["end_parts"] if what == "ra" else d["self_parts"])) if "stitched_parts" in d else None
         v = pd.DataFrame({"k": list(zip(*(d[c] for c in key))), "v": d[what].to_numpy()})
         R = None if reps is None else pd.DataFrame(reps.T).assign(k=v["k"]).groupby("k").mean()
         return v.groupby("k").v.mean(), R
@@ -220,42 +240,54 @@ def _paired(rs:Resampler, s:pd.DataFrame, a, b, what:str="ra_self") -> dict|None
     return rs.mean(rows, SIDES["stitching"], va[common].to_numpy() - vb[common].to_numpy(), reps)
 
 # %% ../nbs/08a_claims.ipynb #458f7978
-CLAIMS = ("1. Masks are unstable across seeds, representations and function are stable", "2. Tasks shape masks more than languages",
+CLAIMS = ("1. Masks are unstable across seeds, representations and function are stable",
+          "2. Tasks shape masks more than languages",
           "3. Early layers stitch across tasks, late layers are task-specific",
           "4. Stitching is specific to the subnetwork: a same-size random front mask stitches worse")
 
 def _decide(claim:str, found:str, rule:str, holds:bool, refuted:bool, detectable:str, *ests) -> dict:
-    "A claim's row: its verdict from `holds` / `refuted`, but only where every interval in `ests` rests on enough checkpoints."
+    "A claim's row: verdict from `holds` / `refuted`, only where every interval rests on enough checkpoints."
     k = _too_few(*ests)
     if k is not None: found = f"needs >= {MIN_CHECKPOINTS} checkpoints per task, has {k}: {found}"
     verdict = "not testable" if k is not None else "holds" if holds else "does not hold" if refuted else "inconclusive"
-    return {"claim": claim, "found": found, "rule": rule, "holds": {"holds": True, "does not hold": False}.get(verdict), "detectable": detectable,
+    return {"claim": claim, "found": found, "rule": rule, "holds": {"holds": True, "does not hold": False}.get(verdict),
+            "detectable": detectable,
             "verdict": verdict}
 
 # %% ../nbs/08a_claims.ipynb #bca87237
 def _claim1(T:dict, rs:Resampler, st:pd.DataFrame|None, seed:int) -> dict|str|None:
     "Claim 1 decided on kappa, same-input CKA and RA_self across seeds; or why it cannot be."
     mi = T.get("mi")
-    if not (mi is not None and "cka_reps" in T and st is not None and (mi.grid == "seeds").any() and (st.grid == "seeds").any()):
+    if not (mi is not None and "cka_reps" in T and st is not None and (mi.grid == "seeds").any()
+            and (st.grid == "seeds").any()):
         return "no across-seed mask pairs, CKA pairs and stitches to compare"
     d = mi[mi.grid == "seeds"]
     k, c = rs.mean(d, SIDES["mi"], d["kappa"]), cka_est(T, rs, "seeds", "same_input")
     r, gap = stitch_est(rs, st[(st.grid == "seeds") & (st.variant == "none")]), combine(lambda x, y: x - y, c, k)
-    return _decide(CLAIMS[0], f"across seeds: mask agreement kappa {fmt(k)}; same-layer CKA on the same inputs {fmt(c)}; CKA − kappa {fmt(gap)}; RA_self {fmt(r)}",
-                   "holds: CKA − kappa interval above 0 (both: 0 = chance, 1 = identical) and RA_self interval above 0.9; "
-                   "does not hold: CKA − kappa interval below 0 or RA_self interval below 0.9", gap["lo"] > 0 and r["lo"] >= 0.9, gap["hi"] < 0 or r["hi"] < 0.9,
-                   f"a CKA − kappa gap of {_detect(gap):.2f}; an RA_self shortfall below 0.9 of {_detect(r):.2f}", gap, r)
+    return _decide(CLAIMS[0],
+                   f"across seeds: mask agreement kappa {fmt(k)}; same-layer CKA on the same inputs {fmt(c)}; CKA − "
+                   f"kappa {fmt(gap)}; RA_self {fmt(r)}",
+                   "holds: CKA − kappa interval above 0 (both: 0 = chance, 1 = identical) and RA_self interval above "
+                   "0.9; "
+                   "does not hold: CKA − kappa interval below 0 or RA_self interval below 0.9", gap["lo"] > 0
+                   and r["lo"] >= 0.9, gap["hi"] < 0 or r["hi"] < 0.9,
+                   f"a CKA − kappa gap of {_detect(gap):.2f}; an RA_self shortfall below 0.9 of {_detect(r):.2f}", gap,
+                   r)
 
 # %% ../nbs/08a_claims.ipynb #14dbff96
 def _claim2(T:dict, rs:Resampler, st:pd.DataFrame|None, seed:int) -> dict|str|None:
-    "Claim 2 decided by the task-vs-language test on the masks; or why it cannot be (None: one task or one language, no row)."
+    "Claim 2 by the task-vs-language test on the masks, or why it cannot be (None: one task or language)."
     m = T.get("masks")
     if m is None or m.task.nunique() < 2 or m.lang.nunique() < 2: return None
     try: tl = task_language(T, rs, seed)
     except ValueError as err: return str(err)
-    return _decide(CLAIMS[1], f"mean kappa of same-task pairs in other languages (other checkpoints) minus same-language pairs of other tasks: {fmt(tl, 3)}, "
-                   f"one-sided p = {tl['p_value']:.3f} ({tl['same_task_pairs']} and {tl['same_lang_pairs']} pairs; checkpoints and heads resampled)",
-                   "holds: p < 0.05 against the null 'task matters no more than language' (calibrated below); does not hold: interval below 0",
+    return _decide(CLAIMS[1],
+                   "mean kappa of same-task pairs in other languages (other checkpoints) minus same-language pairs of "
+                   f"other tasks: {fmt(tl, 3)}, "
+                   f"one-sided p = {tl['p_value']:.3f} ({tl['same_task_pairs']} and {tl['same_lang_pairs']} pairs; "
+                   "checkpoints and heads resampled)",
+                   "holds: p < 0.05 against the null 'task matters no more than language' (calibrated below); does not "
+                   "hold: interval below 0",
                    tl["p_value"] < 0.05, tl["hi"] < 0, f"a difference of {_detect(tl):.3f} in kappa", tl)
 
 # %% ../nbs/08a_claims.ipynb #3c891710
@@ -267,32 +299,43 @@ def _claim3(T:dict, rs:Resampler, st:pd.DataFrame|None, seed:int) -> dict|str|No
     early = stitch_est(rs, t[t.layer == first])
     diff = _paired(rs, st, t[t.layer == first].assign(layer=0), t[t.layer == last].assign(layer=0))
     if diff is None: return "no across-task stitches at two layers"
-    return _decide(CLAIMS[2], f"across-task RA_self at layer {first}: {fmt(early)}; at layer {last}: {fmt(stitch_est(rs, t[t.layer == last]))}; early − late {fmt(diff)}",
-                   f"holds: RA_self interval at layer {first} above 0.9 and early − late interval above 0; does not hold: either interval below",
-                   early["lo"] >= 0.9 and diff["lo"] > 0, early["hi"] < 0.9 or diff["hi"] < 0, f"an early − late difference of {_detect(diff):.2f}", early, diff)
+    return _decide(CLAIMS[2],
+                   f"across-task RA_self at layer {first}: {fmt(early)}; at layer {last}: "
+                   f"{fmt(stitch_est(rs, t[t.layer == last]))}; early − late {fmt(diff)}",
+                   f"holds: RA_self interval at layer {first} above 0.9 and early − late interval above 0; does not "
+                   "hold: either interval below",
+                   early["lo"] >= 0.9 and diff["lo"] > 0, early["hi"] < 0.9 or diff["hi"] < 0,
+                   f"an early − late difference of {_detect(diff):.2f}", early, diff)
 
 # %% ../nbs/08a_claims.ipynb #3bba945c
 def _claim4(T:dict, rs:Resampler, st:pd.DataFrame|None, seed:int) -> dict|str|None:
     "Claim 4 decided on matched − within-layer-shuffle RA_self (the other controls beside it); or why it cannot be."
-    if st is None or not (st.variant == "shuffle_within_layer").any(): return "no control stitches with their matched stitches"
+    if st is None or not (st.variant == "shuffle_within_layer").any():
+        return "no control stitches with their matched stitches"
     matched = st[st.variant == "none"]
-    parts = {v: _paired(rs, st, matched, st[st.variant == v]) for v in ("shuffle_within_layer", "shuffle_across_layers", "remove_all_heads", "later_sender")
+    parts = {v: _paired(rs, st, matched, st[st.variant == v])
+             for v in ("shuffle_within_layer", "shuffle_across_layers", "remove_all_heads", "later_sender")
              if (st.variant == v).any()}
     w = parts["shuffle_within_layer"]
     if w is None: return "no control stitches with their matched stitches"
-    return _decide(CLAIMS[3], "matched − control RA_self, over control pairs, layers and draws: " + "; ".join(f"{v.replace('_', ' ')} {fmt(e)}" for v, e in parts.items() if e),
-                   "holds: matched − within-layer shuffle interval above 0; does not hold: below 0", w["lo"] > 0, w["hi"] < 0, f"a difference of {_detect(w):.2f}", w)
+    return _decide(CLAIMS[3],
+                   "matched − control RA_self, over control pairs, layers and draws: "
+                   "" + "; ".join(f"{v.replace('_', ' ')} {fmt(e)}" for v, e in parts.items() if e),
+                   "holds: matched − within-layer shuffle interval above 0; does not hold: below 0", w["lo"] > 0,
+                   w["hi"] < 0, f"a difference of {_detect(w):.2f}", w)
 
 # %% ../nbs/08a_claims.ipynb #6cfabc16
 def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.DataFrame:
-    "Each claim of the original paper: the numbers found with intervals, the decision rule, the verdict, and what the study could have detected."
+    "Each claim of the paper: numbers with intervals, the decision rule, the verdict, what could be detected."
     T, excluded = restrict(T, exclude_chance)
     rs, rows = Resampler(T, n_boot, seed), []
     why = f" ({len(excluded)} subnetworks left out as not above chance)" if excluded else ""
     st = stitch_frame(T) if "stitching" in T and len(T["stitching"]) else None
     for claim, judge in zip(CLAIMS, (_claim1, _claim2, _claim3, _claim4)):
         r = judge(T, rs, st, seed)
-        if isinstance(r, str): r = {"claim": claim, "found": r + why, "rule": "", "holds": None, "detectable": "", "verdict": "not testable"}
+        if isinstance(r, str):
+            r = {"claim": claim, "found": r + why, "rule": "", "holds": None, "detectable": "",
+                 "verdict": "not testable"}
         if r is not None: rows.append(r)
     return pd.DataFrame(rows, columns=["claim", "found", "rule", "holds", "detectable", "verdict"])
 
@@ -304,67 +347,86 @@ def findings(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> s
     rs, out = Resampler(T, n_boot, seed), []
     if "masks" in T0:
         m = T0["masks"]
-        out.append(f"- **Subnetworks.** {int(m.above_chance.sum())} of {len(m)} unmasked models were above chance on their stop sample"
-                   + (f"; the other {len(excluded)} ({', '.join(sid(s) for s in excluded)}) are left out of every comparison below." if excluded and exclude_chance else "."))
+        out.append(f"- **Subnetworks.** {int(m.above_chance.sum())} of {len(m)} unmasked models were above chance on "
+                   "their stop sample"
+                   + (f"; the other {len(excluded)} ({', '.join(sid(s) for s in excluded)}) are left out of every "
+                      "comparison below." if excluded and exclude_chance else "."))
     if "validation" in T and len(T["validation"]):
         r = fmt_table(retention(T, rs))
         out.append("- **Retention on test** (score relative to the unmasked model, on test items pruning never saw): "
-                   + "; ".join(f"{t}: subnetworks {r.loc[(t, 'subnetwork'), 'relative score']}, random same-size {r.loc[(t, 'random'), 'relative score']}, "
-                               f"bad {r.loc[(t, 'bad'), 'relative score']}" for t in dict.fromkeys(i[0] for i in r.index)) + ".")
+                   + "; ".join(f"{t}: subnetworks {r.loc[(t, 'subnetwork'), 'relative score']}, random same-size "
+                               f"{r.loc[(t, 'random'), 'relative score']}, "
+                               f"bad {r.loc[(t, 'bad'), 'relative score']}"
+                               for t in dict.fromkeys(i[0] for i in r.index)) + ".")
     if "mi" in T and len(T["mi"]):
         mt = fmt_table(mask_table(T, rs))
-        out.append("- **Masks** (kappa: 0 = random masks with the same heads per layer, 1 = identical): " + "; ".join(f"{g} {r['kappa']}" for g, r in mt.iterrows())
-                   + ". Raw Jaccard against its chance level: " + "; ".join(f"{g} {r['Jaccard']} vs {r['Jaccard, chance']}" for g, r in mt.iterrows()) + ".")
+        out.append("- **Masks** (kappa: 0 = random masks with the same heads per layer, 1 = identical): "
+                   "" + "; ".join(f"{g} {r['kappa']}" for g, r in mt.iterrows())
+                   + ". Raw Jaccard against its chance level: "
+                     "" + "; ".join(f"{g} {r['Jaccard']} vs {r['Jaccard, chance']}" for g, r in mt.iterrows()) + ".")
     if "cka_reps" in T and len(T["cka_reps"]):
         ct = fmt_table(cka_table(T, rs))
-        out.append("- **CKA, same inputs through two masks** (how different the subnetworks are): " + "; ".join(f"{g} {r['same inputs, two masks']}" for g, r in ct.iterrows()) + ".")
+        out.append("- **CKA, same inputs through two masks** (how different the subnetworks are): "
+                   "" + "; ".join(f"{g} {r['same inputs, two masks']}" for g, r in ct.iterrows()) + ".")
         if "across languages" in ct.index:
             e = {m: cka_est(T, rs, "languages", m) for m in ("parallel", "unmasked")}
             gap = combine(lambda a, b: a - b, e["parallel"], e["unmasked"])
-            out.append(f"- **CKA across languages, each subnetwork on its own language** (cross-lingual alignment): {fmt(e['parallel'])}, against "
-                       f"{fmt(e['unmasked'])} for the unmasked models on the same parallel inputs (what the inputs alone do); difference {fmt(gap)}.")
+            out.append("- **CKA across languages, each subnetwork on its own language** (cross-lingual alignment): "
+                       f"{fmt(e['parallel'])}, against "
+                       f"{fmt(e['unmasked'])} for the unmasked models on the same parallel inputs (what the inputs "
+                       f"alone do); difference {fmt(gap)}.")
     if "stitching" in T and len(T["stitching"]):
         s = stitch_frame(T)
         base = s[(s.variant == "none") & (s.grid != "identity")]
-        out.append("- **Stitching, RA_self** (÷ the end's trained self-stitch): " + "; ".join(f"{grid_name(g)} {fmt(stitch_est(rs, d))}" for g, d in base.groupby("grid", sort=False))
-                   + f". {(base.ra > 1).mean():.0%} of matched stitches have RA > 1 against the end's own score (the trained map adds capacity), "
-                   f"{(s.grid == 'identity').sum()} self-stitches average RA {s[s.grid == 'identity'].ra.mean():.2f}; {np.mean(base.at_init):.0%} of stitches end at their least-squares score.")
+        out.append("- **Stitching, RA_self** (÷ the end's trained self-stitch): "
+                   "" + "; ".join(f"{grid_name(g)} {fmt(stitch_est(rs, d))}"
+                                  for g, d in base.groupby("grid", sort=False))
+                   + f". {(base.ra > 1).mean():.0%} of matched stitches have RA > 1 against the end's own score (the "
+                     "trained map adds capacity), "
+                   f"{(s.grid == 'identity').sum()} self-stitches average RA {s[s.grid == 'identity'].ra.mean():.2f}; "
+                   f"{np.mean(base.at_init):.0%} of stitches end at their least-squares score.")
     cl = claims(T0, n_boot, exclude_chance, seed)
     out += [f"- **{r.claim}** -- {r.verdict}. {r.found}." + (f" Rule: {r.rule}." if r.rule else "")
-            + (f" Detectable with 80 % power: {r.detectable}." if r.verdict in ("does not hold", "inconclusive") else "") for r in cl.itertuples()]
+            + (f" Detectable with 80 % power: {r.detectable}." if r.verdict in ("does not hold", "inconclusive")
+               else "") for r in cl.itertuples()]
     return "\n".join(out)
 
 # %% ../nbs/08a_claims.ipynb #687f1b55
 def headlines(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.DataFrame:
-    "The study's headline quantities with their intervals: retention per task, kappa and same-input CKA per grid, RA_self per grid and layer."
+    "The headline quantities with intervals: retention per task, kappa and CKA per grid, RA_self per layer."
     T, _ = restrict(T, exclude_chance)
     rs, est = Resampler(T, n_boot, seed), {}
     if "validation" in T and len(T["validation"]):
         est |= {f"retention, {t}": e for (t, var), e in retention_ests(T, rs).items() if var == "subnetwork"}
-    if "mi" in T and len(T["mi"]): est |= {f"kappa, {grid_name(g)}": mask_est(T, rs, g) for g in GRIDS if g in set(T["mi"].grid)}
+    if "mi" in T and len(T["mi"]):
+        est |= {f"kappa, {grid_name(g)}": mask_est(T, rs, g) for g in GRIDS if g in set(T["mi"].grid)}
     if "cka_reps" in T and len(T["cka_reps"]):
-        est |= {f"CKA same inputs, {grid_name(g)}": cka_est(T, rs, g, "same_input") for g in GRIDS if g in set(T["cka_reps"].grid)}
+        est |= {f"CKA same inputs, {grid_name(g)}": cka_est(T, rs, g, "same_input") for g in GRIDS
+                if g in set(T["cka_reps"].grid)}
     if "stitching" in T and len(T["stitching"]):
         s = stitch_frame(T)
         base = s[(s.variant == "none") & (s.grid != "identity")]
-        est |= {f"RA_self, {grid_name(g)}, layer {l}": stitch_est(rs, d) for (g, l), d in base.groupby(["grid", "layer"], sort=False)}
-    return pd.DataFrame({k: {c: e[c] for c in ("value", "lo", "hi", "n", "units")} for k, e in est.items()}).T.infer_objects()
+        est |= {f"RA_self, {grid_name(g)}, layer {l}": stitch_est(rs, d)
+                for (g, l), d in base.groupby(["grid", "layer"], sort=False)}
+    return pd.DataFrame({k: {c: e[c] for c in ("value", "lo", "hi", "n", "units")}
+                         for k, e in est.items()}).T.infer_objects()
 
 # %% ../nbs/08a_claims.ipynb #930bd015
 def replication(A:dict, B:dict, n_boot:int=1000, exclude_chance:bool=True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Two runs side by side: each claim's verdicts (and whether they flip: holds in one, does not hold in the other); each headline's intervals and whether they overlap (NaN: undefined)."
+    "Two runs side by side: verdicts (flipped or not) and headline intervals (overlapping or not)."
     ca, cb = (claims(T, n_boot, exclude_chance).set_index("claim") for T in (A, B))
     cl = ca[["verdict", "found"]].join(cb[["verdict", "found"]], lsuffix=" A", rsuffix=" B", how="outer")
     cl["flips"] = [{a, b} == {"holds", "does not hold"} for a, b in zip(cl["verdict A"], cl["verdict B"])]
     ha, hb = (headlines(T, n_boot, exclude_chance) for T in (A, B))
     hl = ha.join(hb, lsuffix=" A", rsuffix=" B", how="outer")
-    defined = hl[["lo A", "hi A", "lo B", "hi B"]].notna().all(axis=1)  # an interval resting on too few checkpoints may not exist
+    # an interval resting on too few checkpoints may not exist
+    defined = hl[["lo A", "hi A", "lo B", "hi B"]].notna().all(axis=1)
     hl["overlap"] = np.where(defined, (hl["lo A"] <= hl["hi B"]) & (hl["lo B"] <= hl["hi A"]), np.nan)
     return cl, hl
 
 # %% ../nbs/08a_claims.ipynb #ea4aad7b
 def design(T:dict, cfg) -> pd.DataFrame:
-    "Per task: the checkpoints, pruning seeds and subnetworks above chance that the intervals rest on, and the test items per language."
+    "Per task: checkpoints, seeds and subnetworks above chance that the intervals rest on, test items."
     m, v = T.get("masks"), T.get("validation")
     rows = {}
     for t in cfg.tasks:

@@ -26,7 +26,8 @@ def _executor(args):
     if args.executor == "local": return LocalExecutor()
     sbatch = {}
     for kv in args.sbatch or []:
-        if "=" not in kv: raise ValueError(f"--sbatch takes KEY=VALUE (an sbatch option without the dashes), got {kv!r}")
+        if "=" not in kv:
+            raise ValueError(f"--sbatch takes KEY=VALUE (an sbatch option without the dashes), got {kv!r}")
         k, v = kv.split("=", 1); sbatch[k.strip().lstrip("-")] = v.strip()
     return SlurmExecutor(partition=args.partition, gpus_per_node=args.gpus, cpus_per_task=args.cpus, mem_gb=args.mem_gb,
                          timeout_min=args.time_min, units_per_job=args.units_per_job, sbatch=sbatch)
@@ -49,7 +50,7 @@ def _studies():
 
 # %% ../nbs/09_cli.ipynb #dec0a1b4
 def _config(args):
-    "The checked config a command names: its preset or file, else the study already in `--out`, else the embedded preset."
+    "The checked config a command names: its preset or file, else the study in `--out`, else embedded."
     from subnet_nb.engine import Store
     from subnet_nb.config import get_config, check_config
     from subnet_nb.decoder_config import decoder_config, check_decoder_config
@@ -62,7 +63,7 @@ def _config(args):
 
 # %% ../nbs/09_cli.ipynb #f17e8500
 def cmd_study_run(args) -> int:
-    "Run or resume a study (and write a decoder study's report); exit status 0 if every unit is done, 1 if some failed, 2 for a bad config."
+    "Run or resume a study (a decoder study's report too); exit 0 if all done, 1 if some failed, 2 if refused."
     from subnet_nb.engine import Store
     try:
         if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -84,7 +85,7 @@ def cmd_study_run(args) -> int:
 
 # %% ../nbs/09_cli.ipynb #7b52e10d
 def cmd_study_plan(args) -> int:
-    "Print what a study will run and cost: its units and their work, disk, and the estimated wall time here (or at --tflops)."
+    "Print what a study will run and cost: units and work, disk, wall time here (or at --tflops)."
     try:
         cfg = _config(args)
         if cfg.study == "decoder":
@@ -109,7 +110,9 @@ def cmd_study_status(args) -> int:
     "Print the units of the study in `--out` by kind and state, and any failures."
     if (st := _status(args, "status")) is None: return 2
     counts = st.groupby(["kind", "state"], sort=False).size().unstack(fill_value=0)
-    print(counts.to_string()); print(f"total: {len(st)} units, " + ", ".join(f"{(st.state == k).sum()} {k}" for k in ("done", "pending", "failed")))
+    print(counts.to_string())
+    print(f"total: {len(st)} units, " + ", ".join(f"{(st.state == k).sum()} {k}"
+                                                  for k in ("done", "pending", "failed")))
     for r in st[st.state == "failed"].itertuples(): print(f"failed {r.id}: {r.error}")
     if "slurm_job" in st:  # units not done yet and their Slurm jobs
         q = st[(st.state != "done") & (st.slurm_job != "")]
@@ -123,7 +126,8 @@ def cmd_study_report(args) -> int:
     "Write the report of the study in `--out` to `--out/report` and print its path."
     if (st := _status(args, "report")) is None: return 2
     if (st.state != "done").any():
-        print(f"note: {(st.state != 'done').sum()} of {len(st)} units are not done; the report shows what is", file=sys.stderr)
+        print(f"note: {(st.state != 'done').sum()} of {len(st)} units are not done; the report shows what is",
+              file=sys.stderr)
     if _kind(args) == "decoder":
         from subnet_nb.decoder_report import decoder_report
         print(decoder_report(args.out)); return 0
@@ -135,7 +139,8 @@ def cmd_study_report(args) -> int:
 
 # %% ../nbs/09_cli.ipynb #92589d63
 DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.decoder_config.DECODER_PRESETS`
-PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES  # `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
+# `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
+PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES
 
 # %% ../nbs/09_cli.ipynb #85d19756
 def _config_args(p:argparse.ArgumentParser):
@@ -150,18 +155,23 @@ def _slurm_args(p:argparse.ArgumentParser):
     g.add_argument("--gpus", type=int, default=0, help="GPUs per job (default 0)")
     g.add_argument("--cpus", type=int, default=2, help="CPUs per job (default 2)")
     g.add_argument("--mem-gb", type=float, default=8, help="memory per job in GB (default 8)")
-    g.add_argument("--time-min", type=int, default=120, help="time limit per job in minutes (default 120); jobs hitting it are requeued")
+    g.add_argument("--time-min", type=int, default=120,
+                   help="time limit per job in minutes (default 120); jobs hitting it are requeued")
     g.add_argument("--units-per-job", type=int, default=16, help="units run by one job (default 16)")
-    g.add_argument("--sbatch", action="append", metavar="KEY=VALUE", help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
+    g.add_argument("--sbatch", action="append", metavar="KEY=VALUE",
+                   help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
 
 # %% ../nbs/09_cli.ipynb #edc50cb1
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `subnet_nb` command."
-    p = argparse.ArgumentParser(prog="subnet_nb", description="Do different languages use the same parts of a multilingual transformer? "
-                                "Prune an encoder into per-language subnetworks and compare them by masks, CKA and model stitching.")
+    p = argparse.ArgumentParser(prog="subnet_nb",
+                                description="Do different languages use the same parts of a multilingual transformer? "
+                                "Prune an encoder into per-language subnetworks and compare them by masks, CKA and "
+                                "model stitching.")
     p.add_argument("--version", action="version", version=f"%(prog)s {subnet_nb.__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    e = sub.add_parser("embedded", help="convert and cache the embedded multilingual-e5-small model (offline), print its folder")
+    e = sub.add_parser("embedded",
+                       help="convert and cache the embedded multilingual-e5-small model (offline), print its folder")
     e.add_argument("--cache", help="cache folder (default: $SUBNET_NB_CACHE or the user cache directory)")
     e.set_defaults(func=cmd_embedded)
     s = sub.add_parser("study", help="run the whole study from a config, resumably; show its status; write its report")
@@ -170,12 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
     _config_args(r)
     r.add_argument("--out", required=True, help="the result folder")
     r.add_argument("--quiet", action="store_true", help="no progress bars or summary")
-    r.add_argument("--executor", choices=["local", "slurm"], default="local", help="run units here (default) or as Slurm jobs")
+    r.add_argument("--executor", choices=["local", "slurm"], default="local",
+                   help="run units here (default) or as Slurm jobs")
     _slurm_args(r)
     r.set_defaults(func=cmd_study_run)
-    pl = ss.add_parser("plan", help="units, examples, tokens, disk and estimated wall time of a study, before running it")
+    pl = ss.add_parser("plan",
+                       help="units, examples, tokens, disk and estimated wall time of a study, before running it")
     _config_args(pl)
-    pl.add_argument("--tflops", type=float, help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
+    pl.add_argument("--tflops", type=float,
+                    help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
     pl.add_argument("--no-timing", action="store_true", help="count only (no calibration run)")
     pl.set_defaults(func=cmd_study_plan)
     t = ss.add_parser("status", help="units of the study in --out: done, pending, failed")
@@ -183,7 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_study_status)
     w = ss.add_parser("report", help="write figures and a summary page to --out/report")
     w.add_argument("--out", required=True)
-    w.add_argument("--all-subnetworks", action="store_true", help="also compare subnetworks whose model was not above chance on their stop sample (left out by default)")
+    w.add_argument("--all-subnetworks", action="store_true",
+                   help="also compare subnetworks whose model was not above chance on their stop sample (left out by "
+                        "default)")
     w.set_defaults(func=cmd_study_report)
     return p
 

@@ -23,10 +23,12 @@ __all__ = ['GRIDS', 'ANALYSES', 'STITCH_CONTROLS', 'LIST_FIELDS', 'PRESETS', 'KN
            'model_config', 'model_layers', 'check_config', 'tiny_model', 'tiny_config', 'rehearsal_config']
 
 # %% ../nbs/07_config.ipynb #3b6b8bb9
-GRIDS = ("seeds", "languages", "checkpoints", "tasks", "chaotic")  # pairs differing in exactly seed / language / checkpoint / task, or in task, language and seed
+# pairs differing in exactly seed / language / checkpoint / task, or in task, language and seed
+GRIDS = ("seeds", "languages", "checkpoints", "tasks", "chaotic")
 ANALYSES = ("validation", "transfer", "mi", "cka", "stitching")
 STITCH_CONTROLS = ("shuffle_within_layer", "shuffle_across_layers", "remove_all_heads", "later_sender")
-LIST_FIELDS = ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "cka_grids", "stitch_layers", "stitch_grids", "stitch_langs",
+LIST_FIELDS = ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "cka_grids", "stitch_layers",
+               "stitch_grids", "stitch_langs",
                "stitch_controls", "stitch_control_grids", "stitch_control_langs")
 
 # %% ../nbs/07_config.ipynb #38b76325
@@ -38,28 +40,40 @@ class StudyConfig(StudySettings):
     model: str = "embedded"  # Hub name, local folder or "embedded"
     tasks: tuple = ("emoji-topic", "emoji-animacy")
     langs: tuple = ("en", "de", "zh")
-    checkpoints: tuple = (0, 1, 2, 3, 4)  # fine-tuning seeds: one checkpoint per task and seed (the report's verdicts need at least 3 per task)
-    seeds: tuple = (0, 1)  # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split, drawn anew for each checkpoint
+    # fine-tuning seeds: one checkpoint per task and seed (the report's verdicts need at least 3 per task)
+    checkpoints: tuple = (0, 1, 2, 3, 4)
+    # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split, drawn anew for each checkpoint
+    seeds: tuple = (0, 1)
     max_length: int = 32  # tokens per input, everywhere
-    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 300, "emoji-animacy": 160}, n_eval=40, epochs={"emoji-topic": 3, "emoji-animacy": 2}, lr=3e-4,
-                                                        batch_size=32))  # `FinetuneConfig` fields (not seed); a value may be {task: value}
-    prune: dict = field(default_factory=lambda: dict(n=32, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=96))  # `find_subnetwork` arguments (importance per example: the batch size changes the speed only)
-    exclude_chance: bool = True  # leave subnetworks whose unmasked model is not above chance on their stop sample out of every comparison
+    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 300, "emoji-animacy": 160}, n_eval=40,
+                                                        epochs={"emoji-topic": 3, "emoji-animacy": 2}, lr=3e-4,
+                                                        # `FinetuneConfig` fields (not seed); a value may be {task:
+                                                        # value}
+                                                        batch_size=32))
+    # `find_subnetwork` arguments (importance per example: the batch size changes the speed only)
+    prune: dict = field(default_factory=lambda: dict(n=32, stop_n=64, threshold=0.9, criterion="above_chance",
+                                                     schedule="michel", batch_size=96))
+    # leave subnetworks whose unmasked model is not above chance on their stop sample out of every comparison
+    exclude_chance: bool = True
     n_eval: int|None = 64  # test rows per language for validation and transfer (None: all)
     analyses: tuple = ("validation", "mi", "cka", "stitching")
     grids: tuple = GRIDS  # pair grids of the mask comparisons (Jaccard, kappa, MI)
     cka_grids: tuple = ("seeds", "languages")  # pair grids of CKA (also "checkpoints", "tasks", "chaotic")
-    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=64, site="attn", pool="cls", kind="linear", debiased="auto",
+    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=64, site="attn", pool="cls",
+                                                   kind="linear", debiased="auto",
                                                    n_perm=100, n_rep=100, same_input_lang=None))
     stitch_layers: tuple = (1, 9)
-    stitch_grids: tuple = ("seeds", "languages", "tasks")  # and "checkpoints", "chaotic"; the trained self-stitch of every end ("identity") is added: the denominator of RA_self
+    # and "checkpoints", "chaotic"; the trained self-stitch of every end ("identity") is added: the denominator of
+    # RA_self
+    stitch_grids: tuple = ("seeds", "languages", "tasks")
     stitch_langs: tuple = ("zh",)  # end languages of across-language stitches; the front is always langs[0]
     stitch_controls: tuple = ("shuffle_within_layer",)  # of STITCH_CONTROLS, on every pair of `stitch_control_grids`
     stitch_control_grids: tuple = ("languages",)
     stitch_control_langs: tuple = ("zh",)  # end languages of the control pairs (a subset of stitch_langs)
     stitch_control_draws: int = 1  # draws of each shuffled front mask
     later_sender_gap: int = 3  # the later-sender control sends front layer l into the end after layer l - gap
-    stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=1, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0))
+    stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=1, lr=3e-4, lr_min=1e-5,
+                                                      batch_size=32, init="lstsq", targets="hard", seed=0))
     device: str = "cpu"
     def __post_init__(self):
         super().__post_init__()
@@ -68,7 +82,7 @@ class StudyConfig(StudySettings):
 # %% ../nbs/07_config.ipynb #e00618da
 @patch
 def finetune_for(self:StudyConfig, task:str) -> dict:
-    "The `finetune` settings of `task`: a setting given as {task: value} picks the task's value, or `FinetuneConfig`'s default for a task it does not name."
+    "The `finetune` settings of `task`: a {task: value} setting gives the task's value, or `FinetuneConfig`'s."
     default = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)}
     return {k: (v.get(task, default.get(k)) if isinstance(v, dict) else v) for k, v in self.finetune.items()}
 
@@ -79,14 +93,15 @@ def probe_task(self:StudyConfig) -> str:
 
 @patch(as_prop=True)
 def ref_lang(self:StudyConfig) -> str:
-    "The language both sides of a cross-language CKA pair read for the same-input question: `cka['same_input_lang']`, or the first language."
+    "The language a cross-language CKA pair reads for the same-input question: `cka['same_input_lang']` or langs[0]."
     return self.cka.get("same_input_lang") or self.langs[0]
 
 # %% ../nbs/07_config.ipynb #a6dd03e4
 @patch
 def finetune_config(self:StudyConfig, task:str, ckpt:int) -> FinetuneConfig:
     "The `FinetuneConfig` of checkpoint `ckpt` (its fine-tuning seed) of `task`."
-    return FinetuneConfig.from_dict(self.finetune_for(task), model=self.model, task=task, langs=self.langs, max_length=self.max_length, seed=ckpt)
+    return FinetuneConfig.from_dict(self.finetune_for(task), model=self.model, task=task, langs=self.langs,
+                                    max_length=self.max_length, seed=ckpt)
 
 @patch(as_prop=True)
 def prune_settings(self:StudyConfig) -> PruneConfig:
@@ -101,52 +116,76 @@ def stitch_settings(self:StudyConfig) -> StitchConfig:
 # %% ../nbs/07_config.ipynb #0ad042b5
 PRESETS = {
     "embedded": StudyConfig(),
-    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1, 2, 3, 4), seeds=(0, 1, 2, 3, 4), max_length=128,
-                         finetune=dict(n_train={"xnli": 20_000, "paws-x": 20_000, "marc": 20_000, "wikiann": None},  # WikiANN's train split: 14,000 rows
+    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"),
+                         langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1, 2, 3, 4), seeds=(0, 1, 2, 3, 4),
+                         max_length=128,
+                         # WikiANN's train split: 14,000 rows
+                         finetune=dict(n_train={"xnli": 20_000, "paws-x": 20_000, "marc": 20_000, "wikiann": None},
                                        epochs=3, lr=2e-5, batch_size=32, freeze_word_embeddings=False),
-                         prune=dict(n=1000, stop_n=2000, threshold=0.9, criterion="relative", schedule="michel", batch_size=32), n_eval=None,  # 5 disjoint samples fit WikiANN's prune split (6,000)
+                         # 5 disjoint samples fit WikiANN's prune split (6,000)
+                         prune=dict(n=1000, stop_n=2000, threshold=0.9, criterion="relative", schedule="michel",
+                                    batch_size=32), n_eval=None,
                          analyses=ANALYSES,
-                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear", debiased="auto", n_perm=1000, n_rep=200), cka_grids=GRIDS[:4],
-                         stitch_layers=tuple(range(12)), stitch_grids=GRIDS, stitch_langs=("de", "fr", "es", "zh"), stitch_control_grids=("languages",),
+                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear",
+                                  debiased="auto", n_perm=1000, n_rep=200), cka_grids=GRIDS[:4],
+                         stitch_layers=tuple(range(12)), stitch_grids=GRIDS, stitch_langs=("de", "fr", "es", "zh"),
+                         stitch_control_grids=("languages",),
                          stitch_control_langs=("de", "zh"), stitch_controls=STITCH_CONTROLS, stitch_control_draws=3,
-                         stitch=dict(n_train=10_000, n_test=None, epochs=10, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0),
+                         stitch=dict(n_train=10_000, n_test=None, epochs=10, lr=3e-4, lr_min=1e-5, batch_size=32,
+                                     init="lstsq", targets="hard", seed=0),
                          device="cuda"),
-    "verses": StudyConfig(tasks=("verse-genre", "verse-xref", "verse-punct"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1), seeds=(0, 1), max_length=64,
+    "verses": StudyConfig(tasks=("verse-genre", "verse-xref", "verse-punct"), langs=("en", "de", "fr", "es", "zh"),
+                          checkpoints=(0, 1), seeds=(0, 1), max_length=64,
                           finetune=dict(n_train=240, n_eval=32, epochs=3, lr=1e-4, batch_size=32,
-                                        balanced=True),  # unweighted, the token task collapsed to "no mark" after every word in a trial (entity F1 0 in all five languages)
-                          prune=dict(n=24, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=48),
-                          n_eval=48, cka=dict(task="verse-genre", n=96), cka_grids=GRIDS[:4], stitch_layers=(1, 9), stitch_langs=("zh",), stitch_control_langs=("zh",),
+                                        # unweighted, the token task collapsed to "no mark" after every word in a trial
+                                        # (entity F1 0 in all five languages)
+                                        balanced=True),
+                          prune=dict(n=24, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel",
+                                     batch_size=48),
+                          n_eval=48, cka=dict(task="verse-genre", n=96), cka_grids=GRIDS[:4], stitch_layers=(1, 9),
+                          stitch_langs=("zh",), stitch_control_langs=("zh",),
                           stitch_grids=GRIDS[:4], stitch_controls=STITCH_CONTROLS, stitch_control_draws=2,
-                          stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard", seed=0)),
+                          stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32,
+                                      init="lstsq", targets="hard", seed=0)),
 }
 
 # %% ../nbs/07_config.ipynb #6b6f3939
 def get_config(preset:str|None=None, # a preset name ("embedded", "verses", "paper")
-               path:str|Path|None=None, # a YAML (or JSON) file: any `StudyConfig` fields, optionally `preset: NAME` to start from
+               path:str|Path|None=None,
+               # a YAML (or JSON) file: any `StudyConfig` fields, optionally `preset: NAME` to start from
                **overrides) -> StudyConfig:
     "A `StudyConfig` from a preset, a file, and keyword overrides (in that order)."
     return StudyConfig.from_preset(PRESETS, preset, path, **overrides)
 
 # %% ../nbs/07_config.ipynb #fe8ba7cf
-KNOWN_ARCHITECTURES = {  # the architectures of the Hub models the presets and docs name (from their config.json), for checking and planning without the Hub
-    "xlm-roberta-base": dict(model_type="xlm-roberta", num_hidden_layers=12, hidden_size=768, num_attention_heads=12, intermediate_size=3072,
+# the architectures of the Hub models the presets and docs name (from their config.json), for checking and planning
+# without the Hub
+KNOWN_ARCHITECTURES = {
+    "xlm-roberta-base": dict(model_type="xlm-roberta", num_hidden_layers=12, hidden_size=768, num_attention_heads=12,
+                             intermediate_size=3072,
                              vocab_size=250002, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1),
-    "xlm-roberta-large": dict(model_type="xlm-roberta", num_hidden_layers=24, hidden_size=1024, num_attention_heads=16, intermediate_size=4096,
+    "xlm-roberta-large": dict(model_type="xlm-roberta", num_hidden_layers=24, hidden_size=1024, num_attention_heads=16,
+                              intermediate_size=4096,
                               vocab_size=250002, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1),
-    "bert-base-multilingual-cased": dict(model_type="bert", num_hidden_layers=12, hidden_size=768, num_attention_heads=12, intermediate_size=3072,
-                                         vocab_size=119547, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0),
+    "bert-base-multilingual-cased": dict(model_type="bert", num_hidden_layers=12, hidden_size=768,
+                                         num_attention_heads=12, intermediate_size=3072,
+                                         vocab_size=119547, max_position_embeddings=512, type_vocab_size=2,
+                                         pad_token_id=0),
 }
 
 @functools.lru_cache(maxsize=16)  # read once per process
 def model_config(model:str):
-    "The transformers config of `model` (\"embedded\", a local folder or a Hub name); a `KNOWN_ARCHITECTURES` model's without the Hub."
+    "The transformers config of `model` (\"embedded\", folder or Hub name); `KNOWN_ARCHITECTURES` without the Hub."
     from transformers import AutoConfig
-    if model in KNOWN_ARCHITECTURES:  # offline, a Hub attempt retries for ~30 s before it fails: the architecture is all a check or plan reads
+    # offline, a Hub attempt retries for ~30 s before it fails: the architecture is all a check or plan reads
+    if model in KNOWN_ARCHITECTURES:
         kw = dict(KNOWN_ARCHITECTURES[model]); return AutoConfig.for_model(kw.pop("model_type"), **kw)
     try:
-        with quiet_transformers(): return AutoConfig.from_pretrained(embedded_model_dir() if model == "embedded" else model)
+        with quiet_transformers():
+            return AutoConfig.from_pretrained(embedded_model_dir() if model == "embedded" else model)
     except Exception as e:
-        raise ValueError(f"could not read the config of model {model!r} ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
+        raise ValueError(f"could not read the config of model {model!r} ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:200]}). "
                          "Pass a local folder, 'embedded', or a Hub name on a machine with Hub access") from None
 
 # %% ../nbs/07_config.ipynb #c85acc1d
@@ -156,23 +195,27 @@ def model_layers(model:str) -> int:
 
 # %% ../nbs/07_config.ipynb #58f53fa5
 def _check_grid(cfg:StudyConfig):
-    "Lists non-empty, without duplicates, of integers where seeds; tasks and languages registered; grid, analysis and control names known."
+    "Lists non-empty without duplicates, seeds integers; tasks and languages registered; names known."
     for k in ("tasks", "langs", "checkpoints", "seeds"):
         need(len(getattr(cfg, k)) > 0, f"{k} is empty: name at least one")
         need(len(set(getattr(cfg, k))) == len(getattr(cfg, k)), f"{k} has duplicates: {getattr(cfg, k)}")
     for k in ("checkpoints", "seeds"):
-        need(all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in getattr(cfg, k)), f"{k} must be integers >= 0, got {getattr(cfg, k)}")
+        need(all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in getattr(cfg, k)),
+             f"{k} must be integers >= 0, got {getattr(cfg, k)}")
     for t in cfg.tasks:
         task = get_task(t)
         for l in cfg.langs: check_lang(task, l)
-    for k, allowed in (("analyses", ANALYSES), ("grids", GRIDS), ("cka_grids", GRIDS), ("stitch_grids", GRIDS + ("identity",)),
+    for k, allowed in (("analyses", ANALYSES), ("grids", GRIDS), ("cka_grids", GRIDS),
+                       ("stitch_grids", GRIDS + ("identity",)),
                        ("stitch_controls", STITCH_CONTROLS), ("stitch_control_grids", GRIDS)):
-        need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))), f"unknown {k} {bad}; choose from {list(allowed)}")
+        need(not (bad := sorted(set(getattr(cfg, k)) - set(allowed))),
+             f"unknown {k} {bad}; choose from {list(allowed)}")
 
 # %% ../nbs/07_config.ipynb #b3359a13
 def _check_steps(cfg:StudyConfig):
-    "Step settings are the step's own (its settings dataclass), with valid values (a per-task setting names registered tasks)."
-    for k, v in cfg.finetune.items():  # a setting given per task names registered tasks (a typo would silently fall back to the default)
+    "Step settings are the step's own (its settings dataclass), valid, a per-task setting naming known tasks."
+    # a setting given per task names registered tasks (a typo would silently fall back to the default)
+    for k, v in cfg.finetune.items():
         for t in (v if isinstance(v, dict) else ()): get_task(t)
     for t in cfg.tasks:
         for c in cfg.checkpoints: cfg.finetune_config(t, c)
@@ -182,34 +225,44 @@ def _check_steps(cfg:StudyConfig):
 
 # %% ../nbs/07_config.ipynb #5245b47d
 def _check_pairs(cfg:StudyConfig):
-    "Stitching and CKA compare what the study has: its languages, a probe task among its tasks, parallel items across languages."
+    "Stitching and CKA compare what the study has: its languages, a probe task of its own, parallel items."
     need(set(cfg.stitch_langs) <= set(cfg.langs), f"stitch_langs {cfg.stitch_langs} must be among langs {cfg.langs}")
-    need(set(cfg.stitch_control_langs) <= set(cfg.stitch_langs), f"stitch_control_langs {cfg.stitch_control_langs} must be among stitch_langs {cfg.stitch_langs}")
-    need(cfg.stitch_control_draws >= 1 and cfg.later_sender_gap >= 1, "stitch_control_draws and later_sender_gap must be >= 1")
+    need(set(cfg.stitch_control_langs) <= set(cfg.stitch_langs),
+         f"stitch_control_langs {cfg.stitch_control_langs} must be among stitch_langs {cfg.stitch_langs}")
+    need(cfg.stitch_control_draws >= 1 and cfg.later_sender_gap >= 1,
+         "stitch_control_draws and later_sender_gap must be >= 1")
     probe = cfg.probe_task
     need(probe in cfg.tasks, f"cka task {probe!r} must be one of the study's tasks {cfg.tasks}")
     ref = cfg.ref_lang
     need(ref in cfg.langs, f"cka same_input_lang {ref!r} must be one of the study's languages {cfg.langs}")
     cross = "cka" in cfg.analyses and len(cfg.langs) > 1 and any(g in cfg.cka_grids for g in ("languages", "chaotic"))
     need(not cross or get_task(probe).parallel,
-         f"cka task {probe!r} is not parallel across languages (its items differ between languages), so CKA across languages has no paired "
-         f"inputs: use a parallel probe task (cka: {{task: ...}}, e.g. xnli) or drop 'languages' and 'chaotic' from cka_grids")
+         f"cka task {probe!r} is not parallel across languages (its items differ between languages), so CKA across "
+         "languages has no paired "
+         f"inputs: use a parallel probe task (cka: {{task: ...}}, e.g. xnli) or drop 'languages' and 'chaotic' from "
+         "cka_grids")
 
 # %% ../nbs/07_config.ipynb #1a25a1a0
 def _check_sizes(cfg:StudyConfig):
     "Every sample fits its split (embedded data only: checking Hub data would download it)."
     ps, ss, probe = cfg.prune_settings, cfg.stitch_settings, cfg.probe_task
     sizes = [x for t in cfg.tasks for x in (("finetune n_train", "train", cfg.finetune_for(t).get("n_train"), (t,)),
-                                            ("finetune n_eval", "dev", cfg.finetune_for(t).get("n_eval"), (t,)), ("finetune n_eval", "test", cfg.finetune_for(t).get("n_eval"), (t,)))]
+                                            ("finetune n_eval", "dev", cfg.finetune_for(t).get("n_eval"), (t,)),
+                                            ("finetune n_eval", "test", cfg.finetune_for(t).get("n_eval"), (t,)))]
     sizes += [("prune stop_n", ps.stop_split, ps.stop_n, cfg.tasks),
-             ("n_eval", "test", cfg.n_eval, cfg.tasks), ("stitch n_train + holdout" if ss.holdout else "stitch n_train", "train",
+             ("n_eval", "test", cfg.n_eval, cfg.tasks),
+              ("stitch n_train + holdout" if ss.holdout else "stitch n_train", "train",
               None if ss.n_train is None and not ss.holdout else (ss.n_train or 0) + ss.holdout, cfg.tasks),
              ("stitch n_test", "test", ss.n_test, cfg.tasks), ("cka n", cfg.cka["split"], cfg.cka["n"], (probe,))]
-    if ps.n is not None: sizes.append((f"prune n x {max(cfg.seeds) + 1} seeds (disjoint samples)", ps.split, ps.n*(max(cfg.seeds) + 1), cfg.tasks))
+    if ps.n is not None:
+        sizes.append((f"prune n x {max(cfg.seeds) + 1} seeds (disjoint samples)", ps.split, ps.n*(max(cfg.seeds) + 1),
+                      cfg.tasks))
     for name, split, n, tasks in sizes:  # embedded data only: checking Hub data would download it
         for t in (t for t in tasks if n is not None and get_task(t).source == "embedded"):
             size = min(len(load_task(t, l, split)) for l in cfg.langs)
-            need(n <= size, f"{name}={n} is larger than the {split} split of {t!r} ({size} rows in the smallest language): use {name.split(' x ')[0]} <= {size} or None")
+            need(n <= size,
+                 f"{name}={n} is larger than the {split} split of {t!r} ({size} rows in the smallest language): use "
+                 f"{name.split(' x ')[0]} <= {size} or None")
 
 # %% ../nbs/07_config.ipynb #8a7fee56
 def _check_layers(cfg:StudyConfig):
@@ -236,25 +289,32 @@ def tiny_model(folder:str|Path, num_layers:int=2, n_heads:int=4, head_dim:int=8)
 def tiny_config(folder:str|Path, num_layers:int=2,
                 preset:str="embedded", # whose tasks: "embedded" (both emoji tasks) or "verses" (the three verse tasks)
                 **overrides) -> StudyConfig:
-    "The `tiny` study: a random `tiny_model` saved in `folder`, the preset's tasks, en and de, two checkpoints and two seeds, small samples -- every unit kind in about a minute."
+    "The `tiny` study: a random `tiny_model`, the preset's tasks, en and de, 2 checkpoints, 2 seeds, small samples."
     model = Path(folder)/"tiny-model"
     if not (model/"config.json").exists(): tiny_model(model, num_layers)
-    return get_config(preset, **{**dict(model=str(model), langs=("en", "de"), checkpoints=(0, 1), seeds=(0, 1), n_eval=32,
-        finetune=dict(n_train=32, n_eval=32, epochs=1, lr=1e-3, batch_size=16), prune=dict(n=32, stop_n=32, threshold=0.9, criterion="relative"),
-        analyses=ANALYSES, cka=dict(n=48, n_perm=20, n_rep=20), stitch_layers=(0, num_layers - 1), stitch_langs=("de",), stitch_control_langs=("de",),
+    return get_config(preset,
+                      **{**dict(model=str(model), langs=("en", "de"), checkpoints=(0, 1), seeds=(0, 1), n_eval=32,
+        finetune=dict(n_train=32, n_eval=32, epochs=1, lr=1e-3, batch_size=16),
+                                prune=dict(n=32, stop_n=32, threshold=0.9, criterion="relative"),
+        analyses=ANALYSES, cka=dict(n=48, n_perm=20, n_rep=20), stitch_layers=(0, num_layers - 1), stitch_langs=("de",),
+                                stitch_control_langs=("de",),
         stitch=dict(n_train=32, n_test=32, epochs=1, batch_size=16, seed=0)), **overrides})
 
 # %% ../nbs/07_config.ipynb #9046f9f5
 def rehearsal_config(folder:str|Path, # where the tiny model is saved
                      num_layers:int=2, **overrides) -> StudyConfig:
-    "The `paper` preset's grid -- its four Hub tasks, languages, seeds, analyses and stitch grids, two of its checkpoints -- on a tiny random XLM-R encoder, sized for `write_hub_mirror`'s data."
+    "The `paper` preset's grid (tasks, languages, seeds, analyses, stitch grids) on a tiny random XLM-R encoder."
     from transformers import AutoTokenizer
     model = Path(folder)/"tiny-xlm-roberta"
     if not (model/"config.json").exists():
-        with quiet_transformers(): tok = AutoTokenizer.from_pretrained(embedded_model_dir())  # XLM-R's SentencePiece vocabulary
+        # XLM-R's SentencePiece vocabulary
+        with quiet_transformers(): tok = AutoTokenizer.from_pretrained(embedded_model_dir())
         tiny_encoder("xlm-roberta", model, num_layers, 4, 8, tokenizer=tok)
     paper = PRESETS["paper"]
-    return get_config("paper", **{**dict(model=str(model), max_length=32, device="cpu", n_eval=None, checkpoints=paper.checkpoints[:2],  # more add units, not code paths
+    # more add units, not code paths
+    return get_config("paper",
+                      **{**dict(model=str(model), max_length=32, device="cpu", n_eval=None,
+                                checkpoints=paper.checkpoints[:2],
         finetune=dict(n_train={t: None for t in paper.tasks}, n_eval=None, epochs=1, lr=1e-3, batch_size=16),
         prune=dict(n=3, stop_n=None), cka=dict(n=None, n_perm=10, n_rep=10), stitch_layers=tuple(range(num_layers)),
         stitch=dict(n_train=16, n_test=None, epochs=1, batch_size=16)), **overrides})

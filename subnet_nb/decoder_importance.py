@@ -16,7 +16,8 @@ __all__ = ['LM_UNITS', 'MASK_ARGS', 'unit_shape', 'frozen', 'lm_importance']
 
 # %% ../nbs/22_decoder_importance.ipynb #cfbbada6
 LM_UNITS = ("head", "kv", "neuron")  # parts a decoder's importance is computed for
-MASK_ARGS = {"head": "head_mask", "kv": "kv_mask", "neuron": "neuron_mask"}  # the `decoder_masked` argument of each part
+# the `decoder_masked` argument of each part
+MASK_ARGS = {"head": "head_mask", "kv": "kv_mask", "neuron": "neuron_mask"}
 
 def unit_shape(s, kind:str) -> tuple:
     "(layers, units) of mask `kind` for a decoder of shape `s`."
@@ -39,10 +40,11 @@ def lm_importance(model, tok, texts:list[str], # the texts (e.g. one language's 
                   masks:dict|None=None, # {kind: (layers, units)} masks already applied (e.g. parts pruned so far)
                   progress:bool=False, # show a progress bar
                  ) -> dict:
-    "Per-example importance `{kind: (texts, layers, units)}`: |d loss / d mask| at mask 1, each example's mean loss per token."
+    "Per-example importance {kind: (texts, layers, units)}: |d loss / d mask| at 1, mean loss per token."
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     masks = dict(masks or {})
-    if bad := [k for k in (*kinds, *masks) if k not in LM_UNITS]: raise ValueError(f"unknown part(s) {bad}; choose from {LM_UNITS}")
+    if bad := [k for k in (*kinds, *masks) if k not in LM_UNITS]:
+        raise ValueError(f"unknown part(s) {bad}; choose from {LM_UNITS}")
     s, dev = decoder_shape(model), model_device(model)
     masks = {k: torch.as_tensor(m, dtype=torch.float32, device=dev) for k, m in masks.items()}
     out = {k: torch.zeros(len(texts), *unit_shape(s, k)) for k in kinds}
@@ -51,7 +53,8 @@ def lm_importance(model, tok, texts:list[str], # the texts (e.g. one language's 
         with frozen(model):
             for b in tqdm(lm_batches(tok, texts, batch_size, max_length), disable=not progress, desc="importance"):
                 rows = {k: torch.ones(len(b["idx"]), *unit_shape(s, k), device=dev, requires_grad=True) for k in kinds}
-                applied = {**masks, **{k: r*masks[k] if k in masks else r for k, r in rows.items()}}  # fixed masks times the rows
+                # fixed masks times the rows
+                applied = {**masks, **{k: r*masks[k] if k in masks else r for k, r in rows.items()}}
                 with decoder_masked(model, **{MASK_ARGS[k]: m for k, m in applied.items()}):
                     nll, n = token_nll(model, b, chunk)
                     (nll/n.clamp_min(1)).sum().backward()

@@ -20,7 +20,7 @@ def activation_counts(model, tok, texts:list[str], # one language's texts
                       batch_size:int=16, max_length:int=256, # see `lm_batches`
                       progress:bool=False, # show a progress bar
                      ) -> tuple[torch.Tensor, int]:
-    "How many of the texts' tokens each MLP neuron is active on (gate pre-activation > 0): (layers, ffn) counts, and the tokens counted."
+    "Tokens each MLP neuron is active on (gate pre-activation > 0): (layers, ffn) counts, tokens counted."
     parts, dev = decoder_layers(model), model_device(model)
     counts, keep = torch.zeros(len(parts), decoder_shape(model).ffn, dtype=torch.long), {}
     def count(mod, args, out, l): counts[l] += (out[keep["m"]] > 0).sum(0).cpu()
@@ -47,12 +47,16 @@ def activation_probs(counts:dict, # {language: (layers, ffn) counts, tokens} fro
 def lape_select(probs:torch.Tensor, # (layers, ffn, languages) activation probabilities
                 langs:list, # the languages, in the order of the last axis
                 top_rate:float=0.01, # share of all neurons selected (lowest entropy first)
-                filter_quantile:float=0.95, # a neuron is considered only if its highest probability is above this quantile of all probabilities
-                activation_quantile:float=0.95, # a selected neuron belongs to every language whose probability is above this quantile
+                filter_quantile:float=0.95,
+                # a neuron is considered only if its highest probability is above this quantile of all probabilities
+                activation_quantile:float=0.95,
+                # a selected neuron belongs to every language whose probability is above this quantile
                ) -> dict:
     "Language-specific neurons `{language: (layers, ffn) bool mask}` by lowest activation-probability entropy (LAPE)."
-    if probs.ndim != 3 or probs.shape[-1] != len(langs): raise ValueError(f"probs has shape {tuple(probs.shape)}; expected (layers, ffn, {len(langs)})")
-    for name, q in (("top_rate", top_rate), ("filter_quantile", filter_quantile), ("activation_quantile", activation_quantile)):
+    if probs.ndim != 3 or probs.shape[-1] != len(langs):
+        raise ValueError(f"probs has shape {tuple(probs.shape)}; expected (layers, ffn, {len(langs)})")
+    for name, q in (("top_rate", top_rate), ("filter_quantile", filter_quantile),
+                    ("activation_quantile", activation_quantile)):
         if not 0 < q < 1: raise ValueError(f"{name} must be between 0 and 1, got {q}")
     p = probs.double()
     norm = p/p.sum(-1, keepdim=True).clamp_min(1e-300)
@@ -69,15 +73,17 @@ def lape_select(probs:torch.Tensor, # (layers, ffn, languages) activation probab
 
 # %% ../nbs/24_decoder_lape.ipynb #9a844f9e
 def ablation_matrix(model, tok, texts:dict, # {language: texts} that judge the ablations
-                    neurons:dict, # {language: (layers, ffn) bool mask} of the neurons to switch off (e.g. `lape_select`)
+                    neurons:dict,
+                    # {language: (layers, ffn) bool mask} of the neurons to switch off (e.g. `lape_select`)
                     n_random:int=1, # random same-count controls per language
                     seed:int=0, # seed of the controls
                     progress:bool=False, **kw, # show a progress bar; `kw` to `lm_scores`
                    ) -> pd.DataFrame:
-    "Change in bits per byte on every language (`on`) when each language's neurons (`off`) or random ones are switched off."
+    "Change in bits per byte on each language (`on`) when each language's (`off`) or random neurons are off."
     base = {b: lm_scores(model, tok, t, **kw) for b, t in texts.items()}
     sets = [(a, "specific", 0, m) for a, m in neurons.items()] + [(a, "random", r, random_like(m, seed + 1000*r + i))
-                                                               for i, (a, m) in enumerate(neurons.items()) for r in range(n_random)]
+                                                               for i, (a, m) in enumerate(neurons.items())
+                                                                  for r in range(n_random)]
     rows = []
     for a, kind, draw, m in tqdm(sets, disable=not progress, desc="ablations"):
         keep = (~m).float()

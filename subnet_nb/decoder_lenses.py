@@ -19,28 +19,37 @@ __all__ = ['mask_lens', 'decoder_cka']
 # %% ../nbs/25_decoder_lenses.ipynb #03681484
 def mask_lens(subs:dict, # {name: (layers, units) 0/1 mask}, e.g. one neuron subnetwork per language
              ) -> pd.DataFrame:
-    "For every pair of masks: kept units, κ, and mutual information with its exact within-layer null (NMI net of the null, mid-p)."
+    "Every pair of masks: kept units, κ, MI with its exact within-layer null (NMI net of the null, mid-p)."
     names = list(subs)
-    if len({tuple(torch.as_tensor(m).shape) for m in subs.values()}) > 1: raise ValueError("the masks have different shapes: compare masks of one kind of part of one model")
+    if len({tuple(torch.as_tensor(m).shape) for m in subs.values()}) > 1:
+        raise ValueError("the masks have different shapes: compare masks of one kind of part of one model")
     rows = []
     for a, b in combinations(names, 2):
         ma, mb = torch.as_tensor(subs[a]).bool(), torch.as_tensor(subs[b]).bool()
-        rows.append(dict(a=a, b=b, kept_a=int(ma.sum()), kept_b=int(mb.sum()), kappa=float(kappa(ma, mb)), **mask_mi_test(ma, mb)))
+        rows.append(dict(a=a, b=b, kept_a=int(ma.sum()), kept_b=int(mb.sum()), kappa=float(kappa(ma, mb)),
+                         **mask_mi_test(ma, mb)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_decoder_lenses.ipynb #a0b27816
-def decoder_cka(model, tok, texts_a:list[str], texts_b:list[str], # the decoder, its tokenizer, and the two sides' texts (same or parallel, in order)
-                masks_a:dict|None=None, masks_b:dict|None=None, # {kind: mask} of each side's subnetwork (None: the whole model)
-                layers=None, n_perm:int=200, n_rep:int=200, seed:int=0, # layers compared (default all), null draws, replicates (0: no interval)
+def decoder_cka(model, tok, texts_a:list[str], texts_b:list[str],
+                # the decoder, its tokenizer, and the two sides' texts (same or parallel, in order)
+                masks_a:dict|None=None, masks_b:dict|None=None,
+                # {kind: mask} of each side's subnetwork (None: the whole model)
+                layers=None, n_perm:int=200, n_rep:int=200, seed:int=0,
+                # layers compared (default all), null draws, replicates (0: no interval)
                 batch_size:int=16, max_length:int=256,
                ) -> pd.DataFrame:
-    "Matched-layer CKA of the two sides' mean states (first token left out), with its permutation null and half-sample interval."
-    if len(texts_a) != len(texts_b): raise ValueError(f"the two sides need the same number of texts (parallel, in order), got {len(texts_a)} and {len(texts_b)}")
+    "Matched-layer CKA of two sides' mean states (first token out), permutation null, half-sample interval."
+    if len(texts_a) != len(texts_b):
+        raise ValueError(f"the two sides need the same number of texts (parallel, in order), got {len(texts_a)} and "
+                         f"{len(texts_b)}")
     rep = lambda texts, masks: decoder_capture(model, lm_batches(tok, texts, batch_size, max_length), layers=layers,
                                                **{MASK_ARGS[k]: m for k, m in (masks or {}).items()}).double()
     A, B = rep(texts_a, masks_a), rep(texts_b, masks_b)
     test = cka_perm_test(A, B, n_perm=n_perm, seed=seed, debiased="auto")
-    reps = cka_half_samples(A, B, n_rep=n_rep, seed=seed, debiased="auto") if n_rep else torch.full((1, A.shape[0]), float("nan"))
+    reps = (cka_half_samples(A, B, n_rep=n_rep, seed=seed, debiased="auto") if n_rep
+            else torch.full((1, A.shape[0]), float("nan")))
     L = list(range(decoder_shape(model).layers)) if layers is None else list(layers)
-    return pd.DataFrame(dict(layer=L, cka=test["cka"].numpy(), null_mean=test["null_mean"].numpy(), p_value=test["p_value"].numpy(),
+    return pd.DataFrame(dict(layer=L, cka=test["cka"].numpy(), null_mean=test["null_mean"].numpy(),
+                             p_value=test["p_value"].numpy(),
                              low=reps.quantile(0.025, 0).numpy(), high=reps.quantile(0.975, 0).numpy(), n=len(texts_a)))

@@ -24,10 +24,11 @@ def lm_batches(tok, # the decoder's tokenizer (adds the beginning-of-sequence to
                batch_size:int=16, # texts per batch
                max_length:int=256, # longest text in tokens; longer ones are refused
               ) -> list[dict]:
-    "Batches of tokenised texts, similar lengths together, each with `idx` (the texts' positions) and `n_bytes` (their UTF-8 lengths)."
+    "Batches of tokenised texts, lengths together, with `idx` (positions) and `n_bytes` (UTF-8 lengths)."
     enc = tok(list(texts), add_special_tokens=True)["input_ids"]
     if long := [i for i, e in enumerate(enc) if len(e) > max_length]:
-        raise ValueError(f"{len(long)} text(s) are longer than max_length={max_length} tokens (e.g. text {long[0]}, {len(enc[long[0]])} tokens); "
+        raise ValueError(f"{len(long)} text(s) are longer than max_length={max_length} tokens (e.g. text {long[0]}, "
+                         f"{len(enc[long[0]])} tokens); "
                          "raise max_length or shorten them")
     order, pad = np.argsort([len(e) for e in enc], kind="stable"), tok.pad_token_id
     out = []
@@ -58,7 +59,8 @@ def token_nll(model, # a causal LM with `.model` (its body) and `.lm_head`
     owner = torch.arange(len(ids), device=ids.device)[:, None].expand_as(keep)[keep]
     nll = torch.zeros(len(ids), device=ids.device)
     for s in range(0, len(y), chunk):
-        part = (checkpoint(_chunk_nll, model, h[s:s + chunk], y[s:s + chunk], use_reentrant=False) if torch.is_grad_enabled()
+        part = (checkpoint(_chunk_nll, model, h[s:s + chunk], y[s:s + chunk], use_reentrant=False)
+                if torch.is_grad_enabled()
                 else _chunk_nll(model, h[s:s + chunk], y[s:s + chunk]))
         nll = nll.index_add(0, owner[s:s + chunk], part)
     return nll, keep.sum(1)
@@ -88,7 +90,7 @@ def _t_interval(est:float, z:np.ndarray, level:float) -> dict:
 def bits_per_byte(scores:pd.DataFrame, # rows of `lm_scores`
                   level:float=0.95, # the interval's level
                  ) -> dict:
-    "Bits per byte of the texts together (sum of bits over sum of bytes), its delta-method interval over texts, and token perplexity."
+    "Bits per byte of the texts together (bits over bytes), its delta-method interval, token perplexity."
     bits, b = scores["nll"].to_numpy(float)/math.log(2), scores["bytes"].to_numpy(float)
     bpb = bits.sum()/b.sum()
     z = (bits - bpb*b)/b.mean()  # each text's influence on the ratio
@@ -107,8 +109,10 @@ def bpb_change(base:pd.DataFrame, # `lm_scores` of the reference model
     return dict(delta=delta, **_t_interval(delta, (d - delta*b)/b.mean(), level))
 
 # %% ../nbs/21_decoder_loss.ipynb #ffb68c96
-DECODER_LANGS = ("en", "de", "fr", "es", "zh", "vi", "id", "ru")  # the decoder study's default languages (all have verses)
-OTHER_VERSIONS = {"en-modern": ("en", "4", "a modern English translation")}  # name: (language, code in bible.db, what it is)
+# the decoder study's default languages (all have verses)
+DECODER_LANGS = ("en", "de", "fr", "es", "zh", "vi", "id", "ru")
+# name: (language, code in bible.db, what it is)
+OTHER_VERSIONS = {"en-modern": ("en", "4", "a modern English translation")}
 
 def held_out_verses(langs=DECODER_LANGS, # languages (from `verses.VERSIONS`) or names in `OTHER_VERSIONS`
                     n:int=64, # verses to draw
@@ -116,22 +120,28 @@ def held_out_verses(langs=DECODER_LANGS, # languages (from `verses.VERSIONS`) or
                     seed:int=0, # seed of the draw
                     ids:list|None=None, # particular verses by id (e.g. "01.001.001", Genesis 1:1) instead of a draw
                    ) -> pd.DataFrame:
-    "`n` parallel verses of `split` chapters (or the verses `ids`): their id (`verse`), and their text in each of `langs` (a column each)."
+    "`n` parallel verses of `split` chapters (or `ids`): their id (`verse`) and text in each of `langs`."
     if bad := [l for l in langs if l not in VERSIONS and l not in OTHER_VERSIONS]:
-        raise ValueError(f"no verses for {bad}; languages: {', '.join(VERSIONS)}; other versions: {', '.join(OTHER_VERSIONS)}")
+        raise ValueError(f"no verses for {bad}; languages: {', '.join(VERSIONS)}; other versions: "
+                         f"{', '.join(OTHER_VERSIONS)}")
     df = verse_items()
     if ids is not None:
-        if missing := sorted(set(ids) - set(df["id"])): raise ValueError(f"no verse with id {missing} in every language; ids look like '01.001.001'")
+        if missing := sorted(set(ids) - set(df["id"])):
+            raise ValueError(f"no verse with id {missing} in every language; ids look like '01.001.001'")
         df = df.set_index("id").loc[list(ids)].reset_index()
-    else: df = df[df["split"] == split].sample(n=min(n, len(df[df["split"] == split])), random_state=seed).sort_values("id")
+    else:
+        df = df[df["split"] == split].sample(n=min(n, len(df[df["split"] == split])),
+                                             random_state=seed).sort_values("id")
     out = pd.DataFrame({"verse": df["id"].to_numpy()})  # not "id": that is Indonesian
     for l in langs:
         out[l] = df[f"text_{l}"].to_numpy() if l in VERSIONS else _other_version(l, df[["book", "chapter", "verse"]])
     return out
 
+# %% ../nbs/21_decoder_loss.ipynb #ffb68s01
 def _other_version(name, keys):
     lang, code, _ = OTHER_VERSIONS[name]
     with sqlite3.connect(f"file:{bible_db()}?mode=ro", uri=True) as con:
-        t = pd.read_sql("SELECT bNumber AS book, cNumber AS chapter, vNumber AS verse, vText AS text FROM bible WHERE bbName = ?",
+        t = pd.read_sql("SELECT bNumber AS book, cNumber AS chapter, vNumber AS verse, vText AS text FROM bible WHERE "
+                        "bbName = ?",
                         con, params=(code,)).set_index(["book", "chapter", "verse"])["text"]
     return [clean_verse(t.get(tuple(k), ""), lang) for k in keys.itertuples(index=False)]

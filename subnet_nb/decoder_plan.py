@@ -51,9 +51,11 @@ def decoder_plan(cfg:DecoderStudyConfig) -> list[Unit]:
     U = [Unit(f"base/{l}", "base", (("lang", l),)) for l in cfg.langs]
     U += [Unit(sub(k), "subnetwork", (("sub", k),)) for k in subs]
     U += [Unit(f"validation/{k.id}", "validation", (("sub", k),), (f"base/{k.lang}", sub(k))) for k in subs]
-    U += [Unit("masks", "masks", (), tuple(map(sub, subs))), Unit("lape", "lape"), Unit("ablation", "ablation", (), ("lape",))]
+    U += [Unit("masks", "masks", (), tuple(map(sub, subs))), Unit("lape", "lape"),
+          Unit("ablation", "ablation", (), ("lape",))]
     U += [Unit(f"cka/{a.id}~{b.id}", "cka", (("a", a), ("b", b)), (sub(a), sub(b))) for a, b in cka_pairs(cfg)]
-    U += [Unit(f"stitching/L{layer}/{v}/{f.id}", "stitching", (("layer", layer), ("front", f), ("variant", v)), (sub(f), sub(end)))
+    U += [Unit(f"stitching/L{layer}/{v}/{f.id}", "stitching", (("layer", layer), ("front", f), ("variant", v)),
+               (sub(f), sub(end)))
           for layer in cfg.stitch["layers"] for v, f in stitch_fronts(cfg)]
     return U
 
@@ -61,13 +63,15 @@ def decoder_plan(cfg:DecoderStudyConfig) -> list[Unit]:
 LM_PRUNE_STEPS = 4  # importance passes assumed per subnetwork (the embedded Gemma's took 3-4 at the presets' sizes)
 
 def _verse_tokens(cfg:DecoderStudyConfig) -> float:
-    "Mean tokens per verse over the study's languages (64 test verses each): the study model's tokenizer, else the embedded Gemma's, else UTF-8 bytes / 4."
+    "Mean tokens per verse (64 per language): the study model's tokenizer, else Gemma's, else bytes / 4."
     from transformers import AutoTokenizer
     v = held_out_verses(cfg.langs, n=64)
     texts = [t for l in cfg.langs for t in v[l]]
     for src in (cfg.model, DECODER_EMBEDDED):
         try:
-            with quiet_transformers(): tok = AutoTokenizer.from_pretrained(embedded_decoder_dir() if src == DECODER_EMBEDDED else src, local_files_only=True)
+            with quiet_transformers():
+                tok = AutoTokenizer.from_pretrained(embedded_decoder_dir() if src == DECODER_EMBEDDED else src,
+                                                    local_files_only=True)
             return float(np.mean([len(x) for x in tok(texts)["input_ids"]]))
         except Exception: continue
     return float(np.mean([len(t.encode()) for t in texts]))/4
@@ -109,9 +113,10 @@ def decoder_costs(cfg:DecoderStudyConfig) -> dict:
     return {k: (p.fwd + 2*p.grad)*(body + head) + p.body*body for k, p in unit_passes(cfg).items()}
 
 # %% ../nbs/27a_decoder_plan.ipynb #d93c31b6
-def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None, # effective TFLOP/s of the device (None: time a random copy here)
+def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None,
+                       # effective TFLOP/s of the device (None: time a random copy here)
                       ) -> str:
-    "What the decoder study will run and cost: units, verses, tokens and TFLOPs per kind, hours, and the weights' memory."
+    "What the decoder study will run and cost: units, verses, tokens, TFLOPs, hours, weights' memory."
     conf = decoder_model_config(cfg.model); s = decoder_shape(conf)
     T = _verse_tokens(cfg) + 1  # + the beginning-of-sequence token
     body, head = decoder_flops(s, T/2)
@@ -120,21 +125,29 @@ def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None, # effecti
     rate = tflops*1e12 if tflops else _measured_rate(conf, cfg.device)
     w["hours"] = w.TFLOP*1e12/rate/3600
     tied = getattr(getattr(conf, "text_config", None) or conf, "tie_word_embeddings", True)
-    params = s.layers*(s.hidden*(2*s.heads + 2*s.kv_heads)*s.head_dim + 3*s.hidden*s.ffn) + s.vocab*s.hidden*(1 if tied else 2)
+    body_params = s.layers*(s.hidden*(2*s.heads + 2*s.kv_heads)*s.head_dim + 3*s.hidden*s.ffn)
+    params = body_params + s.vocab*s.hidden*(1 if tied else 2)
     t = w.astype(float).map(lambda v: f"{v:,.0f}")
     t["TFLOP"], t["hours"] = w.TFLOP.map(lambda v: f"{v:,.1f}"), w.hours.map(lambda v: f"{v:,.2f}")
-    where = f"at an assumed {tflops:g} effective TFLOP/s" if tflops else f"at {rate/1e9:,.0f} effective GFLOP/s timed here ({cfg.device})"
-    return "\n".join([f"plan of the decoder study of {cfg.model} ({s.layers} layers, {s.heads} query / {s.kv_heads} KV heads, FFN {s.ffn}, vocabulary {s.vocab:,}) "
+    where = (f"at an assumed {tflops:g} effective TFLOP/s" if tflops
+             else f"at {rate/1e9:,.0f} effective GFLOP/s timed here ({cfg.device})")
+    return "\n".join([f"plan of the decoder study of {cfg.model} ({s.layers} layers, {s.heads} query / {s.kv_heads} KV "
+                      f"heads, FFN {s.ffn}, vocabulary {s.vocab:,}) "
                       f"on {', '.join(cfg.langs)}; seeds {list(cfg.seeds)}; {cfg.kind}s", t.to_string(),
-                      f"total: {int(w.units.sum())} units, {w.TFLOP.sum():,.1f} TFLOP; estimated wall time {w.hours.sum():,.2f} h on one device {where}",
-                      f"weights: {params/1e9:.2f} B parameters, {params*(4 if cfg.dtype == 'float32' else 2)/1e9:.1f} GB in {cfg.dtype}; "
-                      f"{T:.0f} tokens per verse; assumes {LM_PRUNE_STEPS} importance passes per subnetwork -- an estimate, not a measurement"])
+                      f"total: {int(w.units.sum())} units, {w.TFLOP.sum():,.1f} TFLOP; estimated wall time "
+                      f"{w.hours.sum():,.2f} h on one device {where}",
+                      f"weights: {params/1e9:.2f} B parameters, {params*(4 if cfg.dtype == 'float32' else 2)/1e9:.1f} "
+                      f"GB in {cfg.dtype}; "
+                      f"{T:.0f} tokens per verse; assumes {LM_PRUNE_STEPS} importance passes per subnetwork -- an "
+                      "estimate, not a measurement"])
 
+# %% ../nbs/27a_decoder_plan.ipynb #d93c3s01
 def _measured_rate(conf, device:str) -> float:
     "Forward FLOP/s a random-weight copy of the model reaches on `device` (models up to 2 B parameters)."
     from transformers import AutoModelForCausalLM
     s = decoder_shape(conf)
-    if s.layers*3*s.hidden*s.ffn + s.vocab*s.hidden > 2e9: raise ValueError("the model is too large to time here: pass --tflops (the device's effective TFLOP/s)")
+    if s.layers*3*s.hidden*s.ffn + s.vocab*s.hidden > 2e9:
+        raise ValueError("the model is too large to time here: pass --tflops (the device's effective TFLOP/s)")
     with quiet_transformers(): m = AutoModelForCausalLM.from_config(conf).to(device).eval()
     x = torch.randint(5, s.vocab, (4, 64), device=device)
     with torch.no_grad():

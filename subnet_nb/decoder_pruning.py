@@ -22,8 +22,9 @@ def unigram_scores(tok, # the decoder's tokenizer
                    texts:list[str], # texts to score
                    alpha:float=0.1, # add-alpha smoothing of every vocabulary entry
                   ) -> pd.DataFrame:
-    "One row per text of `texts`: its negative log-likelihood (nats) under a unigram model of `fit_texts`, its tokens and UTF-8 bytes."
-    fit = [t[1:] for t in tok(list(fit_texts), add_special_tokens=True)["input_ids"]]  # not the beginning-of-sequence token
+    "Per text: its negative log-likelihood (nats) under a unigram model of `fit_texts`, tokens, UTF-8 bytes."
+    # not the beginning-of-sequence token
+    fit = [t[1:] for t in tok(list(fit_texts), add_special_tokens=True)["input_ids"]]
     enc = [t[1:] for t in tok(list(texts), add_special_tokens=True)["input_ids"]]
     V = max(len(tok), 1 + max(max(t, default=0) for t in fit + enc))
     counts = np.bincount(np.concatenate([np.asarray(t, dtype=np.int64) for t in fit]), minlength=V).astype(float)
@@ -52,7 +53,7 @@ class LMPruneConfig(Settings):
 
 # %% ../nbs/23_decoder_pruning.ipynb #3028c198
 def _lowest(mask, imp, k:int):
-    "`mask` with the `k` kept parts of lowest importance switched off (ties: lower index first); None if `k` would leave nothing."
+    "`mask` with its `k` least important kept parts off (ties: lower index first); None if nothing would stay."
     kept = mask.flatten().nonzero().flatten()
     if len(kept) <= k: return None
     order = kept[torch.argsort(imp.flatten()[kept], stable=True)]
@@ -60,31 +61,40 @@ def _lowest(mask, imp, k:int):
     return out
 
 # %% ../nbs/23_decoder_pruning.ipynb #9ddaf3e5
-def find_lm_subnetwork(model, tok, lang:str, # the decoder, its tokenizer, and the language (a column of `held_out_verses`)
+def find_lm_subnetwork(model, tok, lang:str,
+                       # the decoder, its tokenizer, and the language (a column of `held_out_verses`)
                        seed:int=0, # picks the importance sample
                        settings:LMPruneConfig|None=None, # how (default `LMPruneConfig()`)
                        progress:bool=True, **kwargs, # settings to change by name
                       ) -> dict:
-    "The smallest mask of `kind` parts that keeps `threshold` of the margin over a unigram model on dev verses: `mask`, `history`, `meta`."
+    "The smallest mask keeping `threshold` of the margin over a unigram model on dev verses; its history."
     p = (settings or LMPruneConfig()).update(**kwargs)
     fit = held_out_verses((lang,), n=p.n, split="train", seed=seed)[lang].tolist()
     stop = held_out_verses((lang,), n=p.stop_n, split="dev", seed=0)[lang].tolist()
-    uni = bits_per_byte(unigram_scores(tok, held_out_verses((lang,), n=p.unigram_n, split="train", seed=1)[lang].tolist(), stop, p.alpha))["bpb"]
-    score = lambda mask: bits_per_byte(lm_scores(model, tok, stop, p.batch_size, p.max_length, **{MASK_ARGS[p.kind]: mask}))["bpb"]
+    uni = bits_per_byte(unigram_scores(tok,
+                                       held_out_verses((lang,), n=p.unigram_n, split="train", seed=1)[lang].tolist(),
+                                       stop, p.alpha))["bpb"]
+    score = lambda mask: bits_per_byte(lm_scores(model, tok, stop, p.batch_size, p.max_length,
+                                                 **{MASK_ARGS[p.kind]: mask}))["bpb"]
     mask = torch.ones(unit_shape(decoder_shape(model), p.kind))
     base = score(mask)
-    if base >= uni: raise ValueError(f"the model is no better than the unigram baseline on {lang} ({base:.3f} vs {uni:.3f} bits per byte): "
-                                     "there is no margin to keep; is it a trained model, and is this its language?")
-    hist, k = [dict(step=0, kept=int(mask.sum()), bpb=base, share=1.0, accepted=True)], max(1, round(p.frac*mask.numel()))
+    if base >= uni:
+        raise ValueError(f"the model is no better than the unigram baseline on {lang} ({base:.3f} vs {uni:.3f} bits "
+                         "per byte): there is no margin to keep; is it a trained model, and is this its language?")
+    hist = [dict(step=0, kept=int(mask.sum()), bpb=base, share=1.0, accepted=True)]
+    k = max(1, round(p.frac*mask.numel()))
     with tqdm(desc=f"{lang} {p.kind}s", disable=not progress, leave=False) as bar:
         while True:
-            imp = lm_importance(model, tok, fit, p.kind, p.batch_size, p.max_length, masks={p.kind: mask})[p.kind].mean(0)
+            imp = lm_importance(model, tok, fit, p.kind, p.batch_size, p.max_length,
+                                masks={p.kind: mask})[p.kind].mean(0)
             if (cand := _lowest(mask, imp, k)) is None: break
             b = score(cand); share = (uni - b)/(uni - base)
-            hist.append(dict(step=len(hist), kept=int(cand.sum()), bpb=b, share=share, accepted=share >= p.threshold)); bar.update()
+            hist.append(dict(step=len(hist), kept=int(cand.sum()), bpb=b, share=share, accepted=share >= p.threshold))
+            bar.update()
             if share < p.threshold: break
             mask = cand
-    meta = dict(lang=lang, seed=seed, unigram_bpb=uni, base_bpb=base, **{f: getattr(p, f) for f in LMPruneConfig.names()})
+    meta = dict(lang=lang, seed=seed, unigram_bpb=uni, base_bpb=base,
+                **{f: getattr(p, f) for f in LMPruneConfig.names()})
     return dict(mask=mask, history=pd.DataFrame(hist), meta=meta)
 
 # %% ../nbs/23_decoder_pruning.ipynb #3dfc8fd7
@@ -93,5 +103,6 @@ def random_like(mask:torch.Tensor, # (layers, units) 0/1 or bool mask
                ) -> torch.Tensor:
     "A random bool mask with as many units switched on in each layer as `mask`."
     g, out = torch.Generator().manual_seed(seed), torch.zeros(mask.shape, dtype=torch.bool)
-    for l, k in enumerate(mask.bool().sum(-1).tolist()): out[l, torch.randperm(mask.shape[-1], generator=g)[:int(k)]] = True
+    for l, k in enumerate(mask.bool().sum(-1).tolist()):
+        out[l, torch.randperm(mask.shape[-1], generator=g)[:int(k)]] = True
     return out

@@ -24,7 +24,7 @@ def decoder_tables(out:str|Path) -> dict:
     return read_tables(out)
 
 def study_order(T:dict, langs:tuple) -> dict:
-    "The tables `T` with their languages in the study's order `langs` (the reference first), rows otherwise as they were."
+    "The tables `T` with languages in the study's order `langs` (reference first), rows otherwise as they were."
     pos = {l: i for i, l in enumerate(langs)}
     def order(df):
         cols = [c for c in ("lang", "off", "on") if c in df]
@@ -36,15 +36,18 @@ def _finding_subnetworks(T):
     v = T["validation"].query("variant == 'random'")
     wins = v.groupby(["lang", "seed"])["vs subnetwork low"].min() > 0  # beats every random draw, interval above 0
     return dict(claim="each language's subnetwork loses less than random parts of its size in every layer",
-                statistic=f"{int(wins.sum())} of {len(wins)} subnetworks (paired 95 % interval of the random mask's extra loss above 0, on test verses)",
+                statistic=f"{int(wins.sum())} of {len(wins)} subnetworks (paired 95 % interval of the random mask's "
+                          "extra loss above 0, on test verses)",
                 verdict="yes" if wins.all() else "not for all" if wins.any() else "no")
 
 def _finding_seeds(T):
-    if "seed_language" not in T: return dict(claim="two languages' subnetworks share fewer parts than one language's two seeds",
+    if "seed_language" not in T:
+        return dict(claim="two languages' subnetworks share fewer parts than one language's two seeds",
                                              statistic="one seed only", verdict="not testable")
     r = T["seed_language"].iloc[0]
     return dict(claim="two languages' subnetworks share fewer parts than one language's two seeds",
-                statistic=f"κ/κ_max seeds {r.seed_kappa_rel:.3f} vs languages {r.language_kappa_rel:.3f}; permutation p = {r.p_value:.4f} ({int(r.n_langs)} languages, {int(r.n_seeds)} seeds)",
+                statistic=f"κ/κ_max seeds {r.seed_kappa_rel:.3f} vs languages {r.language_kappa_rel:.3f}; permutation "
+                          f"p = {r.p_value:.4f} ({int(r.n_langs)} languages, {int(r.n_seeds)} seeds)",
                 verdict="yes" if r.p_value < 0.05 and r.difference > 0 else "no evidence")
 
 # %% ../nbs/28_decoder_report.ipynb #b80c772f
@@ -55,7 +58,8 @@ def _finding_ablation(T):
     beyond = (spec["low"] > rnd.reindex(spec.index)).rename("beyond")
     own = beyond[[o == n for o, n in beyond.index]]
     return dict(claim="switching a language's LAPE neurons off costs that language more than as many random neurons",
-                statistic=f"{int(own.sum())} of {len(own)} languages (interval of the change above every random draw's); "
+                statistic=f"{int(own.sum())} of {len(own)} languages (interval of the change above every random "
+                          "draw's); "
                           f"other languages: {int(beyond.sum() - own.sum())} of {len(beyond) - len(own)} pairs",
                 verdict="yes" if own.all() else "not for all" if own.any() else "no")
 
@@ -63,86 +67,120 @@ def _finding_cka(T):
     c = T["cka"]
     par = c[c.question.str.startswith("parallel")]
     sig = par.groupby("b")["p_value"].apply(lambda p: (p < 0.05).mean())
+    shares = ", ".join(f"{DecKey.parse(k).lang} {v:.0%}" for k, v in sig.items())
     return dict(claim="translations of a verse land on corresponding states (parallel CKA above its permutation null)",
-                statistic="share of layers with p < 0.05: " + ", ".join(f"{DecKey.parse(k).lang} {v:.0%}" for k, v in sig.items()),
+                statistic="share of layers with p < 0.05: " + shares,
                 verdict="yes" if (sig > 0.5).all() else "not for all" if (sig > 0.5).any() else "no")
 
 # %% ../nbs/28_decoder_report.ipynb #18c4f1ae
 def _finding_stitching(T):
     s = T["stitching"].set_index("variant")
-    if "random" not in s.index: return dict(claim="other languages' fronts serve the reference end better than a random front", statistic="no random front", verdict="not testable")
+    if "random" not in s.index:
+        return dict(claim="other languages' fronts serve the reference end better than a random front",
+                    statistic="no random front", verdict="not testable")
     rnd, lang = s.loc[["random"]], s.loc[["language"]]
     better = [(r["change high"] < rnd.query("layer == @r.layer")["change low"].min()) for _, r in lang.iterrows()]
     return dict(claim="other languages' fronts serve the reference end better than a random front",
-                statistic=f"{sum(better)} of {len(better)} fronts (intervals of the stitch's extra bits per byte disjoint, below the random front's)",
+                statistic=f"{sum(better)} of {len(better)} fronts (intervals of the stitch's extra bits per byte "
+                          "disjoint, below the random front's)",
                 verdict="yes" if all(better) else "not for all" if any(better) else "no")
 
 def decoder_findings(T:dict) -> pd.DataFrame:
     "One row per claim of the decoder study: the claim, the statistic it rests on, the verdict."
-    fs = [(_finding_subnetworks, "validation"), (_finding_seeds, "masks"), (_finding_ablation, "ablation"), (_finding_cka, "cka"), (_finding_stitching, "stitching")]
+    fs = [(_finding_subnetworks, "validation"), (_finding_seeds, "masks"), (_finding_ablation, "ablation"),
+          (_finding_cka, "cka"), (_finding_stitching, "stitching")]
     return pd.DataFrame([f(T) for f, need in fs if need in T]).set_index("claim")
 
 # %% ../nbs/28_decoder_report.ipynb #0060628e
 def _fig_validation(T, ax):
-    v = T["validation"].groupby(["lang", "variant"], sort=False)[["vs whole delta", "vs whole low", "vs whole high"]].mean().reset_index()
+    v = T["validation"].groupby(["lang", "variant"],
+                                sort=False)[["vs whole delta", "vs whole low", "vs whole high"]].mean().reset_index()
     for k, (name, d) in enumerate(v.groupby("variant", sort=False)):
         x = np.arange(len(d)) + 0.2*(k - 0.5)
-        ax.errorbar(x, d["vs whole delta"], yerr=[d["vs whole delta"] - d["vs whole low"], d["vs whole high"] - d["vs whole delta"]], fmt="o", label=name, capsize=2)
-    ax.set_xticks(np.arange(len(d)), d["lang"]); ax.axhline(0, c="k", lw=0.6)  # mean over seeds of each language's estimate and interval ends
-    ax.set(ylabel="Δ bits per byte vs whole model", title="Subnetworks against random masks of their size"); ax.legend(frameon=False)
+        ax.errorbar(x, d["vs whole delta"],
+                    yerr=[d["vs whole delta"] - d["vs whole low"], d["vs whole high"] - d["vs whole delta"]], fmt="o",
+                    label=name, capsize=2)
+    # mean over seeds of each language's estimate and interval ends
+    ax.set_xticks(np.arange(len(d)), d["lang"]); ax.axhline(0, c="k", lw=0.6)
+    ax.set(ylabel="Δ bits per byte vs whole model", title="Subnetworks against random masks of their size")
+    ax.legend(frameon=False)
 
 def _fig_kappa(T, ax):
     m = T["masks"]; names = list(dict.fromkeys(list(m.a) + list(m.b)))
     K = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
     for r in m.itertuples(): K.loc[r.a, r.b] = K.loc[r.b, r.a] = r.kappa/max(r.kappa_max, 1e-12)
-    sns.heatmap(K, ax=ax, cmap="rocket_r", vmin=0, vmax=1, cbar_kws={"label": "κ / κ_max"}, square=True); ax.set_title("Mask agreement (κ relative to its ceiling)")
+    sns.heatmap(K, ax=ax, cmap="rocket_r", vmin=0, vmax=1, cbar_kws={"label": "κ / κ_max"}, square=True)
+    ax.set_title("Mask agreement (κ relative to its ceiling)")
 
 # %% ../nbs/28_decoder_report.ipynb #578d6be5
 def _fig_lape(T, ax):
     p = T["lape"].pivot_table(index="layer", columns="lang", values="neurons", sort=False)
-    p.plot(ax=ax, marker="o", ms=3, lw=1.2); ax.set(ylabel="language-specific neurons", title="Where the LAPE neurons sit")
+    p.plot(ax=ax, marker="o", ms=3, lw=1.2)
+    ax.set(ylabel="language-specific neurons", title="Where the LAPE neurons sit")
     ax.legend(ncol=4, fontsize="small", frameon=False)
 
 def _fig_ablation(T, ax):
     a = T["ablation"]; langs = list(dict.fromkeys(a["off"]))
-    ex = (a.query("kind == 'specific'").pivot_table(index="off", columns="on", values="delta") - a.query("kind == 'random'").pivot_table(index="off", columns="on", values="delta")).loc[langs, langs]
-    sns.heatmap(ex, ax=ax, annot=len(langs) <= 8, fmt=".2f", annot_kws={"size": 7}, cmap="rocket_r", cbar_kws={"label": "Δ bits per byte beyond random"})
+    delta = lambda kind: a.query("kind == @kind").pivot_table(index="off", columns="on", values="delta")
+    ex = (delta("specific") - delta("random")).loc[langs, langs]
+    sns.heatmap(ex, ax=ax, annot=len(langs) <= 8, fmt=".2f", annot_kws={"size": 7}, cmap="rocket_r",
+                cbar_kws={"label": "Δ bits per byte beyond random"})
     ax.set(xlabel="language judged", ylabel="neurons switched off", title="Ablation transfer matrix")
 
 # %% ../nbs/28_decoder_report.ipynb #bb5e2199
 def _fig_cka(T, axes):
     keys, par = T["cka"]["b"].map(DecKey.parse), T["cka"]["question"].str.startswith("parallel")
     c = T["cka"].assign(lang=[k.lang if p else f"{k.lang} (seed {k.seed})" for k, p in zip(keys, par)])
-    for ax, (q, title) in zip(axes, ((True, "parallel verses, whole model"), (False, "reference verses, two subnetworks"))):
+    for ax, (q, title) in zip(axes,
+                              ((True, "parallel verses, whole model"), (False, "reference verses, two subnetworks"))):
         d = c[c["question"].str.startswith("parallel") == q]
         for lang, x in d.groupby("lang", sort=False):
             line, = ax.plot(x["layer"], x["cka"], marker="o", ms=2.5, lw=1.1, label=lang)
             ax.fill_between(x["layer"], x["low"], x["high"], color=line.get_color(), alpha=0.12)
-        ax.plot(*d.groupby("layer")["null_mean"].max().reset_index().to_numpy().T, c="grey", lw=0.8, ls=":", label="highest null mean")
-        ax.set(xlabel="layer", title=title, ylim=(-0.05, 1.05)); ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.plot(*d.groupby("layer")["null_mean"].max().reset_index().to_numpy().T, c="grey", lw=0.8, ls=":",
+                label="highest null mean")
+        ax.set(xlabel="layer", title=title, ylim=(-0.05, 1.05))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.legend(fontsize="x-small", ncol=2, frameon=False)
     axes[0].set_ylabel("CKA with the reference language")
 
 def _fig_stitching(T, ax):
     s = T["stitching"].assign(front=lambda d: d["front"] + " (" + d["variant"] + ")" + " L" + d["layer"].astype(str))
-    ax.errorbar(s["change delta"], np.arange(len(s)), xerr=[s["change delta"] - s["change low"], s["change high"] - s["change delta"]], fmt="o", capsize=2)
+    ax.errorbar(s["change delta"], np.arange(len(s)),
+                xerr=[s["change delta"] - s["change low"], s["change high"] - s["change delta"]], fmt="o", capsize=2)
     ax.set_yticks(np.arange(len(s)), s["front"]); ax.axvline(0, c="k", lw=0.6)
-    ax.set(xlabel="extra bits per byte of the stitch over the self-stitch", title="Stitching into the reference subnetwork")
+    ax.set(xlabel="extra bits per byte of the stitch over the self-stitch",
+           title="Stitching into the reference subnetwork")
 
 # %% ../nbs/28_decoder_report.ipynb #6a61cffa
-DECODER_FIGURES = {"validation": (_fig_validation, (7, 3.2), 1), "kappa": (_fig_kappa, (6.5, 5.5), 1), "lape": (_fig_lape, (7, 3.2), 1),
-                   "ablation": (_fig_ablation, (5.6, 4.6), 1), "cka": (_fig_cka, (10, 4), 2), "stitching": (_fig_stitching, (7, 3.5), 1)}  # name: (draw, size, panels)
-_FIG_TABLE = {"validation": "validation", "kappa": "masks", "lape": "lape", "ablation": "ablation", "cka": "cka", "stitching": "stitching"}
+DECODER_FIGURES = {"validation": (_fig_validation, (7, 3.2), 1), "kappa": (_fig_kappa, (6.5, 5.5), 1),
+                   "lape": (_fig_lape, (7, 3.2), 1),
+                   # name: (draw, size, panels)
+                   "ablation": (_fig_ablation, (5.6, 4.6), 1), "cka": (_fig_cka, (10, 4), 2),
+                   "stitching": (_fig_stitching, (7, 3.5), 1)}
+_FIG_TABLE = {"validation": "validation", "kappa": "masks", "lape": "lape", "ablation": "ablation", "cka": "cka",
+              "stitching": "stitching"}
 
 def _decoder_md_tables(T):
     md = []
-    if "base" in T: md += ["## The whole model", "", md_table(pd.DataFrame({l: bits_per_byte(d) for l, d in T["base"].groupby("lang", sort=False)}).T[["bpb", "low", "high", "ppl"]].round(3)), ""]
-    if "validation" in T: md += ["## Subnetworks on test verses", "", md_table(T["validation"].set_index(["lang", "seed", "variant", "draw"]).round(3)), ""]
+    if "base" in T:
+        whole = pd.DataFrame({l: bits_per_byte(d) for l, d in T["base"].groupby("lang", sort=False)}).T
+        md += ["## The whole model", "", md_table(whole[["bpb", "low", "high", "ppl"]].round(3)), ""]
+    if "validation" in T:
+        md += ["## Subnetworks on test verses", "",
+               md_table(T["validation"].set_index(["lang", "seed", "variant", "draw"]).round(3)), ""]
     if "seed_language" in T: md += ["## Seeds against languages (κ)", "", md_table(T["seed_language"].round(4)), ""]
-    if "masks" in T: md += ["## Mask pairs", "", md_table(T["masks"].set_index(["a", "b"])[["grid", "kept_a", "kept_b", "kappa", "kappa_max", "p_value"]].round(4)), ""]
-    if "ablation" in T: md += ["## Ablations", "", md_table(T["ablation"].set_index(["off", "kind", "draw", "on"]).round(3)), ""]
-    if "cka" in T: md += ["## CKA by layer", "", md_table(T["cka"].set_index(["question", "b", "layer"])[["cka", "low", "high", "null_mean", "p_value", "n"]].round(3)), ""]
-    if "stitching" in T: md += ["## Stitching", "", md_table(T["stitching"].set_index(["layer", "variant", "front"]).round(3)), ""]
+    if "masks" in T:
+        md += ["## Mask pairs", "",
+               md_table(T["masks"].set_index(["a", "b"])[["grid", "kept_a", "kept_b", "kappa", "kappa_max",
+                                                          "p_value"]].round(4)), ""]
+    if "ablation" in T:
+        md += ["## Ablations", "", md_table(T["ablation"].set_index(["off", "kind", "draw", "on"]).round(3)), ""]
+    if "cka" in T:
+        cka = T["cka"].set_index(["question", "b", "layer"])[["cka", "low", "high", "null_mean", "p_value", "n"]]
+        md += ["## CKA by layer", "", md_table(cka.round(3)), ""]
+    if "stitching" in T:
+        md += ["## Stitching", "", md_table(T["stitching"].set_index(["layer", "variant", "front"]).round(3)), ""]
     return md
 
 # %% ../nbs/28_decoder_report.ipynb #9e908e97
@@ -158,10 +196,14 @@ def decoder_report(out:str|Path) -> Path:
         fig, ax = plt.subplots(1, panels, figsize=size, sharey=True); fn(T, ax)
         save_figure(fig, rep/f"{name}.png"); made.append(name)
     done = int((decoder_status(out).state == "done").sum())
-    md = [f"# Decoder study report: {cfg.model}", "", f"Languages {', '.join(cfg.langs)} (reference {cfg.langs[0]}); seeds {list(cfg.seeds)}; {cfg.kind}s pruned. "
-          f"{done} of {len(decoder_plan(cfg))} units done. Intervals are 95 % t intervals over the {cfg.n_judge} test verses per language "
-          "(delta method for the ratio bits/bytes, paired on the same verses for changes), or half-sample intervals for CKA.", "",
-          "## What the study finds", "", md_table(decoder_findings(T)) if T else "(no unit done)", ""] + _decoder_md_tables(T)
+    md = [f"# Decoder study report: {cfg.model}", "",
+          f"Languages {', '.join(cfg.langs)} (reference {cfg.langs[0]}); seeds {list(cfg.seeds)}; {cfg.kind}s pruned. "
+          f"{done} of {len(decoder_plan(cfg))} units done. Intervals are 95 % t intervals over the {cfg.n_judge} test "
+          "verses per language "
+          "(delta method for the ratio bits/bytes, paired on the same verses for changes), or half-sample intervals "
+          "for CKA.", "",
+          "## What the study finds", "", md_table(decoder_findings(T)) if T else "(no unit done)",
+          ""] + _decoder_md_tables(T)
     md += ["## Figures", ""] + [f"![{n}]({n}.png)\n" for n in made]
     path = rep/"README.md"
     atomic_write(path, lambda p: p.write_text("\n".join(md)))

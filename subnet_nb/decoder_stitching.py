@@ -16,13 +16,16 @@ from .decoder_importance import MASK_ARGS, unit_shape, frozen
 __all__ = ['stitch_masks', 'decoder_stitched', 'ls_map', 'train_map', 'stitch_scores', 'lm_stitch']
 
 # %% ../nbs/26_decoder_stitching.ipynb #360d3b20
-def stitch_masks(front:dict, end:dict, # {kind: (layers, units)} masks of the front and the end ("head", "kv", "neuron"); missing: all kept
+def stitch_masks(front:dict, end:dict,
+                 # {kind: (layers, units)} masks of the front and the end ("head", "kv", "neuron"); missing: all kept
                  layer:int, # the last layer of the front
                  shape, # the model's `DecoderShape`
                 ) -> dict:
     "The `decoder_masked` arguments of a stitch: the front's mask rows for layers 0..layer, the end's after."
-    if bad := [k for k in (*front, *end) if k not in MASK_ARGS]: raise ValueError(f"unknown part(s) {bad}; choose from {tuple(MASK_ARGS)}")
-    if not 0 <= layer < shape.layers - 1: raise ValueError(f"layer={layer} leaves no end: stitch after layers 0..{shape.layers - 2}")
+    if bad := [k for k in (*front, *end) if k not in MASK_ARGS]:
+        raise ValueError(f"unknown part(s) {bad}; choose from {tuple(MASK_ARGS)}")
+    if not 0 <= layer < shape.layers - 1:
+        raise ValueError(f"layer={layer} leaves no end: stitch after layers 0..{shape.layers - 2}")
     out = {}
     for k in {*front, *end}:
         f, e = (torch.as_tensor(m.get(k, torch.ones(unit_shape(shape, k))), dtype=torch.float32) for m in (front, end))
@@ -33,7 +36,8 @@ def stitch_masks(front:dict, end:dict, # {kind: (layers, units)} masks of the fr
 @contextlib.contextmanager
 def decoder_stitched(model, layer:int, # the decoder and the last layer of the front
                      front:dict|None=None, end:dict|None=None, # {kind: mask} of the front and the end subnetworks
-                     smap:nn.Module|None=None, # the map applied to layer `layer`'s output (all tokens but the first); None: identity
+                     smap:nn.Module|None=None,
+                     # the map applied to layer `layer`'s output (all tokens but the first); None: identity
                     ):
     "Context manager that runs `model` as the front up to `layer`, `smap`, then the end."
     masks = stitch_masks(front or {}, end or {}, layer, decoder_shape(model))
@@ -50,7 +54,8 @@ def decoder_stitched(model, layer:int, # the decoder and the last layer of the f
 # %% ../nbs/26_decoder_stitching.ipynb #09968651
 def _states(model, batches, layer, masks):
     "Layer `layer`'s output at every token but the first, under `masks` ({kind: mask}): (tokens, hidden) float64."
-    return decoder_capture(model, batches, layers=[layer], pool="tokens", **{MASK_ARGS[k]: m for k, m in masks.items()})[0].double()
+    return decoder_capture(model, batches, layers=[layer], pool="tokens",
+                           **{MASK_ARGS[k]: m for k, m in masks.items()})[0].double()
 
 def ls_map(model, tok, texts:list[str], layer:int, # the decoder, its tokenizer, the fitting texts, the stitch layer
            front:dict|None=None, end:dict|None=None, # {kind: mask} of the front and the end
@@ -92,11 +97,12 @@ def stitch_scores(model, tok, texts:list[str], layer:int, front:dict|None, end:d
     with decoder_stitched(model, layer, front, end, smap): return lm_scores(model, tok, texts, **kw)
 
 # %% ../nbs/26_decoder_stitching.ipynb #7d54843c
-def lm_stitch(model, tok, fit:list[str], test:list[str], # the decoder, its tokenizer, texts to fit the maps on and to judge them on
+def lm_stitch(model, tok, fit:list[str], test:list[str],
+              # the decoder, its tokenizer, texts to fit the maps on and to judge them on
               layer:int, front:dict|None, end:dict|None, # the stitch layer and the two subnetworks ({kind: mask})
               epochs:int=1, lr:float=1e-4, ridge:float=1e-3, seed:int=0, batch_size:int=8, # see `ls_map`, `train_map`
              ) -> dict:
-    "Stitch front -> end and end -> end at `layer`: relative bits per byte on `test` (self / stitch) and the paired change."
+    "Stitch front -> end and end -> end at `layer`: relative bits per byte on `test` and the paired change."
     out = {}
     for name, f in (("stitch", front), ("self", end)):
         smap = ls_map(model, tok, fit, layer, f, end, ridge, batch_size)

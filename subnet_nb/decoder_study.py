@@ -20,7 +20,7 @@ def run_decoder_study(cfg:DecoderStudyConfig|str="decoder", # a config or a pres
                       out:str|Path="results-decoder", # the result folder
                       executor:Executor|None=None, # default: `engine.LocalExecutor()`
                       progress:bool=True) -> dict:
-    "Run every pending unit of the decoder study in `out`, rebuild its tables and manifest; {'tables', 'state', 'seconds'}."
+    "Run every pending unit of the decoder study in `out`, rebuild tables and manifest; {tables, state, seconds}."
     if isinstance(cfg, str): cfg = decoder_config(cfg)  # a preset's name
     cfg = check_decoder_config(cfg)
     store = Store(out, cfg, DECODER)
@@ -38,7 +38,7 @@ def small_decoder_config(**overrides) -> DecoderStudyConfig:
     return decoder_config("decoder", **{**small, **overrides})
 
 def small_decoder_study(progress:bool=False) -> Path:
-    "The folder of the small decoder study, run once (one thread) into the cache and reused while the code is unchanged."
+    "The small decoder study's folder, run once (one thread) into the cache, reused while the code is the same."
     cfg = small_decoder_config()
     out = cache_dir()/"fixtures"/f"decoder-small-{cfg.digest()}-{code_version()['source_sha256']}"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,12 +40,15 @@ class DecoderContext:
         return load_file(str(self.store.path(f"subnetworks/{k.id}.safetensors")))["mask"]
 
 # %% ../nbs/27b_decoder_units.ipynb #e9504d97
-DECODER_KEYS = {"base": ["lang"], "history": ["lang", "seed", "step"], "validation": ["lang", "seed", "variant", "draw"],
+DECODER_KEYS = {"base": ["lang"], "history": ["lang", "seed", "step"],
+                "validation": ["lang", "seed", "variant", "draw"],
                 "masks": ["a", "b"], "seed_language": ["n_langs", "n_seeds"], "lape": ["lang", "layer"],
                 "ablation": ["off", "kind", "draw", "on"], "cka": ["a", "b", "question", "layer"],
-                "stitching": ["layer", "variant", "front", "seed"]}  # a table's rows sorted by these (a verse's rows keep their order)
+                # a table's rows sorted by these (a verse's rows keep their order)
+                "stitching": ["layer", "variant", "front", "seed"]}
 
-DECODER = register(StudyKind("decoder", DecoderStudyConfig, decoder_plan, DecoderContext, costs=decoder_costs, keys=DECODER_KEYS))
+DECODER = register(StudyKind("decoder", DecoderStudyConfig, decoder_plan, DecoderContext, costs=decoder_costs,
+                             keys=DECODER_KEYS))
 
 # %% ../nbs/27b_decoder_units.ipynb #2d11c72a
 def _kw(ctx): return dict(batch_size=ctx.cfg.batch_size, max_length=ctx.cfg.max_length)
@@ -70,22 +73,25 @@ def _subnetwork(ctx, u):
 # %% ../nbs/27b_decoder_units.ipynb #da8377ae
 @worker("decoder", "validation")
 def _validation(ctx, u):
-    "Bits per byte of the subnetwork and of random same-count masks on the test verses, each paired with the whole model and with the subnetwork."
+    "Bits per byte of the subnetwork and random same-count masks on test verses, paired with whole and sub."
     (l, s), (model, tok) = u.kw["sub"], ctx.model
     texts, mask, arg = ctx.judge(l), ctx.sub(u.kw["sub"]), MASK_ARGS[ctx.cfg.kind]
     base = pd.read_parquet(ctx.store.path(f"parts/base/base__{l}.parquet"))
     sub = lm_scores(model, tok, texts, **{arg: mask}, **_kw(ctx))
-    rows = [dict(lang=l, seed=s, variant="subnetwork", draw=0, kept=int(mask.sum()), share=float(mask.mean()), bpb=bits_per_byte(sub)["bpb"],
+    rows = [dict(lang=l, seed=s, variant="subnetwork", draw=0, kept=int(mask.sum()), share=float(mask.mean()),
+                 bpb=bits_per_byte(sub)["bpb"],
                  **{f"vs whole {k}": v for k, v in bpb_change(base, sub).items()})]
     for r in range(ctx.cfg.n_random):
         rnd = lm_scores(model, tok, texts, **{arg: random_like(mask, 1000*s + r).float()}, **_kw(ctx))
-        rows.append(dict(lang=l, seed=s, variant="random", draw=r, kept=int(mask.sum()), share=float(mask.mean()), bpb=bits_per_byte(rnd)["bpb"],
-                         **{f"vs whole {k}": v for k, v in bpb_change(base, rnd).items()}, **{f"vs subnetwork {k}": v for k, v in bpb_change(sub, rnd).items()}))
+        rows.append(dict(lang=l, seed=s, variant="random", draw=r, kept=int(mask.sum()), share=float(mask.mean()),
+                         bpb=bits_per_byte(rnd)["bpb"],
+                         **{f"vs whole {k}": v for k, v in bpb_change(base, rnd).items()},
+                         **{f"vs subnetwork {k}": v for k, v in bpb_change(sub, rnd).items()}))
     return [ctx.store.write_part("validation", u, rows)]
 
 # %% ../nbs/27b_decoder_units.ipynb #1e775b52
 def kappa_max(a, b) -> float:
-    "The largest κ two masks with these kept units per layer can reach (nested masks reach it): κ's ceiling when their shares differ."
+    "The largest κ of two masks with these kept units per layer (nested masks reach it): κ's ceiling."
     a, b = torch.as_tensor(a).bool(), torch.as_tensor(b).bool()
     ka, kb, H = a.sum(-1).double(), b.sum(-1).double(), a.shape[-1]
     po = (H - (ka - kb).abs()).sum()/ka.numel()/H
@@ -95,23 +101,28 @@ def kappa_max(a, b) -> float:
 # %% ../nbs/27b_decoder_units.ipynb #376c04be
 def seed_language_test(masks:dict, # {(lang, seed): (layers, units) mask}, every language with every seed
                        n_perm:int=2000, seed:int=0) -> dict:
-    "Mean κ / κ_max of same-language (seed) pairs minus that of same-seed (language) pairs, and its one-sided permutation p-value."
-    langs, seeds = sorted({l for l, _ in masks}, key=list(dict.fromkeys(l for l, _ in masks)).index), sorted({s for _, s in masks})
+    "Mean κ/κ_max of same-language (seed) pairs minus same-seed (language) pairs, one-sided permutation p."
+    langs, seeds = sorted({l for l, _ in masks},
+                          key=list(dict.fromkeys(l for l, _ in masks)).index), sorted({s for _, s in masks})
     if len(seeds) < 2 or len(langs) < 2 or len(masks) != len(langs)*len(seeds):
         raise ValueError("seed_language_test needs every language with every seed, and two or more of each")
-    M = torch.stack([torch.stack([torch.as_tensor(masks[(l, s)]).bool() for l in langs]) for s in seeds])  # (seeds, langs, ...)
+    # (seeds, langs, ...)
+    M = torch.stack([torch.stack([torch.as_tensor(masks[(l, s)]).bool() for l in langs]) for s in seeds])
     flat = M.flatten(0, 1)
     rel = lambda x, y: float(kappa(x, y))/max(kappa_max(x, y), 1e-12)
     K = torch.tensor([[rel(x, y) for y in flat] for x in flat]).view(len(seeds), len(langs), len(seeds), len(langs))
     iu = torch.triu_indices(len(langs), len(langs), 1)
     lang_mean = float(np.mean([K[s, iu[0], s, iu[1]].mean() for s in range(len(seeds))]))
     def seed_mean(perm):  # perm[s]: the order of the languages' subnetworks of seed s
-        return float(np.mean([K[a, perm[a], b, perm[b]].mean() for a in range(len(seeds)) for b in range(a + 1, len(seeds))]))
+        return float(np.mean([K[a, perm[a], b, perm[b]].mean() for a in range(len(seeds))
+                              for b in range(a + 1, len(seeds))]))
     ident = [torch.arange(len(langs))]*len(seeds)
     stat = seed_mean(ident) - lang_mean
     g = torch.Generator().manual_seed(seed)
-    null = np.array([seed_mean([ident[0]] + [torch.randperm(len(langs), generator=g) for _ in seeds[1:]]) - lang_mean for _ in range(n_perm)])
-    return dict(seed_kappa_rel=seed_mean(ident), language_kappa_rel=lang_mean, difference=stat, p_value=(1 + (null >= stat).sum())/(n_perm + 1),
+    null = np.array([seed_mean([ident[0]] + [torch.randperm(len(langs), generator=g) for _ in seeds[1:]]) - lang_mean
+                     for _ in range(n_perm)])
+    return dict(seed_kappa_rel=seed_mean(ident), language_kappa_rel=lang_mean, difference=stat,
+                p_value=(1 + (null >= stat).sum())/(n_perm + 1),
                 n_langs=len(langs), n_seeds=len(seeds))
 
 # %% ../nbs/27b_decoder_units.ipynb #24a75a12
@@ -123,7 +134,8 @@ def _masks(ctx, u):
     pairs = mask_lens({k.id: m for k, m in subs.items()})
     a, b = [DecKey.parse(x) for x in pairs.a], [DecKey.parse(x) for x in pairs.b]
     pairs["kappa_max"] = [kappa_max(subs[x], subs[y]) for x, y in zip(a, b)]
-    pairs["grid"] = ["seeds" if x.lang == y.lang else "languages" if x.seed == y.seed else "other" for x, y in zip(a, b)]
+    pairs["grid"] = ["seeds" if x.lang == y.lang else "languages" if x.seed == y.seed else "other"
+                     for x, y in zip(a, b)]
     rel = [ctx.store.write_part("masks", u, pairs)]
     if len(cfg.seeds) > 1: rel.append(ctx.store.write_part("seed_language", u, [seed_language_test(subs)]))
     return rel
@@ -134,7 +146,8 @@ def _lape(ctx, u):
     "LAPE neurons of every language (masks) and their layer profile."
     cfg, (model, tok), p = ctx.cfg, ctx.model, ctx.cfg.lape
     fit = held_out_verses(cfg.langs, n=p["n"], split="train")
-    probs, langs = activation_probs({l: activation_counts(model, tok, fit[l].tolist(), cfg.batch_size, cfg.max_length) for l in cfg.langs})
+    probs, langs = activation_probs({l: activation_counts(model, tok, fit[l].tolist(), cfg.batch_size, cfg.max_length)
+                                     for l in cfg.langs})
     spec = lape_select(probs, langs, p["top_rate"], p["filter_quantile"], p["activation_quantile"])
     rel = "subnetworks/lape.safetensors"
     save_tensors(ctx.store.path(rel), {l: m.float().contiguous() for l, m in spec.items()})
@@ -144,15 +157,17 @@ def _lape(ctx, u):
 @worker("decoder", "ablation")
 def _ablation(ctx, u):
     "The ablation transfer matrix of the LAPE neurons, with random same-count controls."
-    saved = load_file(str(ctx.store.path("subnetworks/lape.safetensors")))  # keys come back sorted: restore the study's order
+    # keys come back sorted: restore the study's order
+    saved = load_file(str(ctx.store.path("subnetworks/lape.safetensors")))
     spec = {l: saved[l].bool() for l in ctx.cfg.langs}
-    am = ablation_matrix(*ctx.model, {l: ctx.judge(l) for l in ctx.cfg.langs}, spec, n_random=ctx.cfg.n_random, **_kw(ctx))
+    am = ablation_matrix(*ctx.model, {l: ctx.judge(l) for l in ctx.cfg.langs}, spec, n_random=ctx.cfg.n_random,
+                         **_kw(ctx))
     return [ctx.store.write_part("ablation", u, am)]
 
 # %% ../nbs/27b_decoder_units.ipynb #de21bc6b
 @worker("decoder", "cka")
 def _cka(ctx, u):
-    "Matched-layer CKA: parallel verses through the whole model, and the reference's verses through the two subnetworks."
+    "Matched-layer CKA: parallel verses through the model; the reference's verses through two subnetworks."
     c, (model, tok), (a, b) = ctx.cfg.cka, ctx.model, (u.kw["a"], u.kw["b"])
     v = held_out_verses(tuple(dict.fromkeys((a.lang, b.lang))), n=c["n"], split="test")
     kw = dict(n_perm=c["n_perm"], n_rep=c["n_rep"], **_kw(ctx))
@@ -172,6 +187,7 @@ def _stitching(ctx, u):
     front = ctx.sub(f)
     if k["variant"] == "random": front = random_like(front, 7).float()
     fit = held_out_verses((ref,), n=cfg.stitch["n_fit"], split="train", seed=2)[ref].tolist()
-    r = lm_stitch(*ctx.model, fit, ctx.judge(ref), k["layer"], {cfg.kind: front}, {cfg.kind: ctx.sub(DecKey(ref, cfg.seeds[0]))},
+    r = lm_stitch(*ctx.model, fit, ctx.judge(ref), k["layer"], {cfg.kind: front},
+                  {cfg.kind: ctx.sub(DecKey(ref, cfg.seeds[0]))},
                   epochs=cfg.stitch["epochs"], ridge=cfg.stitch["ridge"], batch_size=cfg.batch_size)
     return [ctx.store.write_part("stitching", u, [dict(front=f.lang, seed=f.seed, variant=k["variant"], **r)])]

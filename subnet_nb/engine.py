@@ -57,7 +57,8 @@ def study_kind(name:str) -> StudyKind:
     "The kind of study called `name`; an error that says what to import if it is not known here."
     if name not in STUDIES:
         raise ValueError(f"no kind of study {name!r} is known here (known: {sorted(STUDIES)}): import the module that "
-                         "defines it (subnet_nb.study for the encoder study, subnet_nb.decoder_study for the decoder study)")
+                         "defines it (subnet_nb.study for the encoder study, subnet_nb.decoder_study for the decoder "
+                         "study)")
     return STUDIES[name]
 
 # %% ../nbs/07_engine.ipynb #0f9d2aa6
@@ -231,14 +232,15 @@ DEMO = register(StudyKind("demo", DemoConfig, demo_plan, DemoContext, costs=lamb
 
 # %% ../nbs/07_engine.ipynb #1a377576
 def machine() -> dict:
-    "The machine a study ran on: CPU, cores, torch and its threads, its BLAS, the accelerator (numbers differ between machines)."
+    "The machine a study ran on: CPU, cores, torch and its threads, BLAS, accelerator (numbers differ by machine)."
     cpu = platform.processor() or platform.machine()
     try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                     if l.startswith("model name"))
     except (OSError, StopIteration): pass
     blas = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
     return {"cpu": cpu, "cores": os.cpu_count(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "blas": blas.group(1) if blas else "unknown",
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "blas": blas.group(1) if blas
+            else "unknown",
             "accelerator": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             "python": platform.python_version()}
 
@@ -249,7 +251,8 @@ def write_tables(store:Store, units:list[Unit]) -> dict:
     for u in units:
         if not store.valid(u): continue
         for rel in store.record(u.id)["outputs"]:
-            if rel.startswith("parts/"): parts.setdefault(rel.split("/")[1], []).append(pd.read_parquet(store.path(rel)))
+            if rel.startswith("parts/"):
+                parts.setdefault(rel.split("/")[1], []).append(pd.read_parquet(store.path(rel)))
     tables = {}
     for name, dfs in parts.items():
         df = pd.concat(dfs, ignore_index=True)
@@ -286,15 +289,19 @@ def code_version() -> dict:
 
 # %% ../nbs/07_engine.ipynb #5059b6df
 def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):
-    "Rewrite manifest.json: config and its digest, code, seeds, runs, unit checksums and timings, the `tables`' checksums."
+    "Rewrite manifest.json: config and digest, code, seeds, runs, units' checksums and timings, tables' checksums."
     cfg, recs = store.cfg, {u.id: store.record(u.id) for u in units if store.valid(u)}
-    tables = {k: {"sha256": file_sha256(store.path(f"tables/{k}.parquet")), "rows": len(v)} for k, v in sorted(tables.items())}
+    tables = {k: {"sha256": file_sha256(store.path(f"tables/{k}.parquet")), "rows": len(v)}
+              for k, v in sorted(tables.items())}
     code = code_version()
-    ran = next((r["machine"] for r in reversed(runs) if r.get("ran") and "machine" in r), None)  # the driver's, under Slurm
+    # the driver's, under Slurm
+    ran = next((r["machine"] for r in reversed(runs) if r.get("ran") and "machine" in r), None)
     man = {"config": cfg.to_dict(), "config_digest": cfg.digest(), "version": code["version"], "code": code,
-           **{k: list(getattr(cfg, k)) for k in ("checkpoints", "seeds") if hasattr(cfg, k)}, "torch": torch.__version__,
+           **{k: list(getattr(cfg, k)) for k in ("checkpoints", "seeds") if hasattr(cfg, k)},
+           "torch": torch.__version__,
            "machine": ran or machine(), "units_total": len(units), "units_done": len(recs), "runs": runs,
-           "units": {k: {"outputs": r["outputs"], "seconds": r["seconds"], "finished": r["finished"]} for k, r in recs.items()},
+           "units": {k: {"outputs": r["outputs"], "seconds": r["seconds"], "finished": r["finished"]}
+                     for k, r in recs.items()},
            "tables": tables}
     write_json(store.path("manifest.json"), man)
     return man
@@ -308,21 +315,26 @@ class Executor:
 def work_shares(store:Store, units:list[Unit]) -> list[float]:
     "Each unit's share of the estimated work, in percent: the study's cost model, or equal shares without one."
     try: c = store.kind.costs(store.cfg) if store.kind.costs else {}
-    except (OSError, ValueError, KeyError): c = {}  # e.g. an architecture unknown offline: a progress bar must not stop a study
+    # e.g. an architecture unknown offline: a progress bar must not stop a study
+    except (OSError, ValueError, KeyError): c = {}
     w = [c.get(u.kind, 0.0) for u in units]
     return [100*x/sum(w) for x in w] if sum(w) > 0 else [100/len(units)]*len(units)
 
 # %% ../nbs/07_engine.ipynb #c7f73d93
 def run_units(store:Store, units:list[Unit], progress:bool=True) -> dict:
-    "Run `units` in order here: skip those done, block those whose inputs are not done; {id: 'ran'|'done'|'failed'|'blocked'}."
+    "Run `units` here in order, skip those done, block those whose inputs are not; {id: state}."
     ctx, state, by_id = store.kind.context(store), {}, {u.id: u for u in store.kind.plan(store.cfg)}
     share = work_shares(store, units) if progress and units else [0.0]*len(units)
-    bar = tqdm(total=sum(share), disable=not progress, smoothing=0, desc="study",  # remaining time: work left / work rate
-               bar_format="{desc}: {percentage:3.0f}% of the estimated work |{bar}| {elapsed} < {remaining} left{postfix}")
+    # remaining time: work left / work rate
+    bar = tqdm(total=sum(share), disable=not progress, smoothing=0, desc="study",
+               bar_format="{desc}: {percentage:3.0f}% of the estimated work |{bar}| {elapsed} < {remaining} "
+                          "left{postfix}")
     for k, (u, w) in enumerate(zip(units, share)):
         bar.set_postfix_str(f"unit {k + 1}/{len(units)} {u.id[-50:]}")
-        if store.valid(u) or not all(store.valid(by_id[d]) for d in u.deps):  # done (e.g. in a requeued job), or blocked
-            state[u.id] = "done" if store.valid(u) else "blocked"; bar.total = max(bar.total - w, 0); bar.refresh(); continue
+        # done (e.g. in a requeued job), or blocked
+        if store.valid(u) or not all(store.valid(by_id[d]) for d in u.deps):
+            state[u.id] = "done" if store.valid(u) else "blocked"; bar.total = max(bar.total - w, 0); bar.refresh()
+            continue
         try: run_unit(ctx, u); state[u.id] = "ran"
         except KeyboardInterrupt: raise
         except Exception as e:
@@ -351,7 +363,8 @@ def run_all(store:Store, executor:Executor|None=None, # default: `LocalExecutor(
     "Run every pending unit of the study in `store`, rebuild its tables and manifest; {'tables', 'state', 'seconds'}."
     units, t0, state, executor = store.kind.plan(store.cfg), time.time(), {}, executor or LocalExecutor()
     pending = first = [u for u in units if not store.valid(u)]
-    for _ in range(3):  # a recomputed input that is not byte-identical invalidates units computed from it: run those too
+    # a recomputed input that is not byte-identical invalidates units computed from it: run those too
+    for _ in range(3):
         if not pending: break
         state |= executor.run(store, pending, progress)
         store.forget()  # re-check from disk
@@ -361,7 +374,8 @@ def run_all(store:Store, executor:Executor|None=None, # default: `LocalExecutor(
     man_path = store.path("manifest.json")
     runs = json.loads(man_path.read_text())["runs"] if man_path.exists() else []
     counts = {k: sum(v == k for v in state.values()) for k in ("ran", "failed", "blocked")}
-    runs.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0)), "seconds": round(time.time() - t0, 1),
+    runs.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0)),
+                 "seconds": round(time.time() - t0, 1),
                  "executor": type(executor).__name__, "skipped_done": len(units) - len(first), **counts,
                  "machine": machine()})
     write_manifest(store, units, runs, tables)
@@ -457,7 +471,8 @@ def _collect(self:SlurmExecutor, store:Store, job, units:list) -> dict:
     res, err = {}, None
     try: res = job.result() if self.wait(job) else {}
     except Exception as e: err = e
-    if not res and err is None: err = RuntimeError("the job left the queue without a result (cancelled, killed, or out of requeues)")
+    if not res and err is None:
+        err = RuntimeError("the job left the queue without a result (cancelled, killed, or out of requeues)")
     state = {}
     for u in units:
         if (s := res.get(u.id)) in ("ran", "done", "failed", "blocked"): state[u.id] = "ran" if s == "done" else s
@@ -481,6 +496,7 @@ def run(self:SlurmExecutor, store:Store, units:list, progress:bool=True) -> dict
         jobs = self._submit(ex, store, ready, log)
         if progress: print(f"stage {k + 1}: {len(ready)} units in {len(jobs)} Slurm job(s): "
                            f"{', '.join(j.job_id for j, _ in jobs)}", flush=True)
-        for j, c in tqdm(jobs, desc=f"stage {k + 1}", disable=not progress, unit="job"): state |= self._collect(store, j, c)
+        for j, c in tqdm(jobs, desc=f"stage {k + 1}", disable=not progress, unit="job"):
+            state |= self._collect(store, j, c)
     store.forget()
     return state

@@ -38,7 +38,8 @@ def md_table(df:pd.DataFrame) -> str:
     idx = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
     name = " / ".join(n for n in df.index.names if n) if any(df.index.names) else ""
     lines = ["| " + " | ".join([name] + cols) + " |", "|" + "---|"*(len(cols) + 1)]
-    return "\n".join(lines + ["| " + " | ".join([i] + [str(v) for v in r]) + " |" for i, r in zip(idx, df.itertuples(index=False))])
+    return "\n".join(lines + ["| " + " | ".join([i] + [str(v) for v in r]) + " |"
+                              for i, r in zip(idx, df.itertuples(index=False))])
 
 def save_figure(fig:plt.Figure, path:str|Path):
     "Write `fig` to `path` (its format from the suffix), atomically, and close it."

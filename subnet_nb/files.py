@@ -58,7 +58,7 @@ def save_tensors(path:str|Path, # the safetensors file to (re)write
                  tensors:dict, # name -> torch tensor (contiguous)
                  metadata:dict|None=None, # name -> string, stored in the header
                 ):
-    "Write `tensors` as safetensors to `path`, atomically, with the header's metadata sorted: the same tensors, the same bytes."
+    "Write `tensors` as safetensors to `path`, atomically, metadata sorted: the same tensors, the same bytes."
     from safetensors.torch import save
     b = save(tensors, metadata=metadata)
     n = int.from_bytes(b[:8], "little")
@@ -84,7 +84,8 @@ def remember(memo:dict|None, # the memo (None: compute every time)
 # %% ../nbs/00_files.ipynb #d01342e8
 def write_checksums(folder:Path, **meta):
     "Record the SHA-256 of every file in `folder` (and `meta`) in `folder/checksums.json`."
-    files = {p.name: file_sha256(p) for p in sorted(Path(folder).iterdir()) if p.is_file() and p.name != "checksums.json"}
+    files = {p.name: file_sha256(p) for p in sorted(Path(folder).iterdir()) if p.is_file()
+             and p.name != "checksums.json"}
     (Path(folder)/"checksums.json").write_text(json.dumps(dict(meta, files=files), indent=1))
 
 def verify_checksums(folder:Path, **meta) -> bool:
@@ -93,7 +94,8 @@ def verify_checksums(folder:Path, **meta) -> bool:
     try: rec = json.loads(f.read_text())
     except (OSError, ValueError): return False
     if any(rec.get(k) != v for k, v in meta.items()): return False
-    return all((Path(folder)/n).is_file() and file_sha256(Path(folder)/n) == h for n, h in rec.get("files", {}).items()) and bool(rec.get("files"))
+    return all((Path(folder)/n).is_file() and file_sha256(Path(folder)/n) == h
+               for n, h in rec.get("files", {}).items()) and bool(rec.get("files"))
 
 # %% ../nbs/00_files.ipynb #c6553ae0
 @contextlib.contextmanager

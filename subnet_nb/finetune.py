@@ -28,7 +28,8 @@ __all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'pr
            'finetuned']
 
 # %% ../nbs/02_finetune.ipynb #2d3217f4
-DATA_VERSION = 2  # part of every checkpoint's key: bump when the rows a config trains on change (2: the `prune` split is held out)
+# part of every checkpoint's key: bump when the rows a config trains on change (2: the `prune` split is held out)
+DATA_VERSION = 2
 
 @dataclass
 class FinetuneConfig(Settings):
@@ -47,7 +48,8 @@ class FinetuneConfig(Settings):
     max_length: int = 64
     patience: int|None = None  # early stopping: stop after this many epochs without a better mean dev score
     freeze_word_embeddings: bool = True
-    balanced: bool = False  # weight the loss by inverse class frequency (of the training rows): no collapse to the majority class
+    # weight the loss by inverse class frequency (of the training rows): no collapse to the majority class
+    balanced: bool = False
     seed: int = 0
     def __post_init__(self):
         self.langs = tuple(self.langs)
@@ -59,7 +61,8 @@ class FinetuneConfig(Settings):
         if not 0 < self.lr < 1: raise ValueError(f"lr must be in (0, 1), got {self.lr}")
     def key(self) -> str:
         "A short hash of the config (and of the data version): the name of its checkpoint in a cache."
-        return hashlib.sha256(json.dumps({"data": DATA_VERSION, **asdict(self)}, sort_keys=True, default=list).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps({"data": DATA_VERSION, **asdict(self)}, sort_keys=True,
+                                         default=list).encode()).hexdigest()[:16]
 
 # %% ../nbs/02_finetune.ipynb #32e43aa3
 def _set_seed(seed:int):
@@ -67,7 +70,8 @@ def _set_seed(seed:int):
 
 # %% ../nbs/02_finetune.ipynb #bf4bf57b
 def _split_data(cfg:FinetuneConfig, tokenizer, split:str, n:int|None) -> dict:
-    return {l: tokenize_task(load_task(cfg.task, l, split, n=n, seed=cfg.seed), tokenizer, cfg.task, cfg.max_length) for l in cfg.langs}
+    return {l: tokenize_task(load_task(cfg.task, l, split, n=n, seed=cfg.seed), tokenizer, cfg.task, cfg.max_length)
+            for l in cfg.langs}
 
 # %% ../nbs/02_finetune.ipynb #f97beec0
 @torch.no_grad()
@@ -89,7 +93,8 @@ def evaluate(model, tokenizer, task, data:dict, batch_size:int=64, head_mask=Non
     "The task's metrics per language for tokenised datasets `data` ({lang: Dataset})."
     out = {}
     for lang, ds in data.items():
-        p, g = predict(model, make_loader(ds, tokenizer, task, batch_size=batch_size, by_length=True), head_mask, mlp_mask)
+        p, g = predict(model, make_loader(ds, tokenizer, task, batch_size=batch_size, by_length=True), head_mask,
+                       mlp_mask)
         out[lang] = compute_metrics(task, p, g)
     return out
 
@@ -99,8 +104,9 @@ def _trained_state(model, frozen:set) -> dict:
     return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items() if k not in frozen}
 
 # %% ../nbs/02_finetune.ipynb #6be456f8
-def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict, best_weights:dict, frozen:set=frozenset()):
-    "Checkpoint of a run in progress: weights (but the frozen ones), best weights, optimiser, scheduler, RNG state (safetensors + JSON), written atomically."
+def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict, best_weights:dict,
+                frozen:set=frozenset()):
+    "A run in progress: weights (not the frozen), best weights, optimiser, scheduler, RNG (safetensors + JSON)."
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".state-"))
     save_file(best_weights, str(tmp/"best.safetensors"))
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k not in frozen}
@@ -109,7 +115,8 @@ def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict
         for k, v in st.items(): tensors[f"optim.{i}.{k}"] = torch.as_tensor(v).detach().cpu().contiguous()
     tensors["rng.torch"] = torch.get_rng_state()
     save_file(tensors, str(tmp/"state.safetensors"))
-    meta = {"epoch": epoch, "history": history, "best": best, "param_groups": osd["param_groups"], "sched": sched.state_dict()}
+    meta = {"epoch": epoch, "history": history, "best": best, "param_groups": osd["param_groups"],
+            "sched": sched.state_dict()}
     (tmp/"state.json").write_text(json.dumps(meta, default=str))
     if path.exists(): shutil.rmtree(path)
     os.replace(tmp, path)
@@ -118,8 +125,11 @@ def _save_state(path:Path, model, opt, sched, epoch:int, history:list, best:dict
 def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
     tensors = load_file(str(path/"state.safetensors"))
     meta = json.loads((path/"state.json").read_text())
-    missing, unexpected = model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=False)
-    if unexpected or set(missing) - frozen: raise ValueError(f"{path} does not match the model (missing {sorted(set(missing) - frozen)[:3]}, unexpected {unexpected[:3]})")
+    missing, unexpected = model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
+                                                strict=False)
+    if unexpected or set(missing) - frozen:
+        raise ValueError(f"{path} does not match the model (missing {sorted(set(missing) - frozen)[:3]}, unexpected "
+                         f"{unexpected[:3]})")
     osd = opt.state_dict()
     osd["state"] = {}
     for k, v in tensors.items():
@@ -135,8 +145,9 @@ def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
 
 # %% ../nbs/02_finetune.ipynb #8e38eed7
 def _class_weights(task:Task, train, device) -> torch.Tensor:
-    "Loss weights inversely proportional to each class's frequency among the training labels (averaging 1 over the labels)."
-    counts = np.bincount([y for l in train["labels"] for y in np.asarray(l).reshape(-1) if y >= 0], minlength=task.num_labels).astype(float)
+    "Loss weights inversely proportional to each class's frequency in the training labels (mean 1)."
+    counts = np.bincount([y for l in train["labels"] for y in np.asarray(l).reshape(-1) if y >= 0],
+                         minlength=task.num_labels).astype(float)
     return torch.tensor(counts.sum()/(task.num_labels*counts.clip(1)), dtype=torch.float32, device=device)
 
 def _optimizer(model, cfg:FinetuneConfig, n_train:int) -> tuple:
@@ -144,7 +155,8 @@ def _optimizer(model, cfg:FinetuneConfig, n_train:int) -> tuple:
     from transformers import get_linear_schedule_with_warmup
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     steps = cfg.epochs*math.ceil(n_train/cfg.batch_size)
     return opt, get_linear_schedule_with_warmup(opt, int(cfg.warmup*steps), steps)
 
@@ -162,8 +174,8 @@ def _train_epoch(model, loader, task:Task, weight, opt, sched, device, desc:str,
     losses = []
     for b in tqdm(loader, desc=desc, disable=not progress, leave=False):
         res = model(**{k: v.to(device) for k, v in b.items()})
-        loss = res.loss if weight is None else nn.functional.cross_entropy(res.logits.reshape(-1, task.num_labels), b["labels"].to(device).reshape(-1),
-                                                                         weight=weight, ignore_index=-100)
+        logits, labels = res.logits.reshape(-1, task.num_labels), b["labels"].to(device).reshape(-1)
+        loss = res.loss if weight is None else nn.functional.cross_entropy(logits, labels, weight=weight, ignore_index=-100)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
@@ -171,7 +183,7 @@ def _train_epoch(model, loader, task:Task, weight, opt, sched, device, desc:str,
     return float(np.mean(losses))
 
 def _write_checkpoint(model, tok, record:dict, out:Path):
-    "Save the model, its tokenizer, `finetune.json` and checksums into `out`, atomically (a temporary folder renamed into place)."
+    "Save the model, tokenizer, `finetune.json` and checksums into `out`, atomically (a folder renamed into place)."
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
     with quiet_transformers(): model.save_pretrained(tmp); tok.save_pretrained(tmp)
     (tmp/"finetune.json").write_text(json.dumps(record, indent=1, default=list))
@@ -183,7 +195,8 @@ def _write_checkpoint(model, tok, record:dict, out:Path):
 def _epoch_record(model, tok, task:Task, dev:dict, epoch:int, loss:float) -> dict:
     "One epoch's entry in the training history: its training loss and the dev score per language and on average."
     scores = evaluate(model, tok, task, dev)
-    return {"epoch": epoch + 1, "train_loss": loss, "dev_score": float(np.mean([s["score"] for s in scores.values()])), "dev": {l: s["score"] for l, s in scores.items()}}
+    return {"epoch": epoch + 1, "train_loss": loss, "dev_score": float(np.mean([s["score"] for s in scores.values()])),
+            "dev": {l: s["score"] for l, s in scores.items()}}
 
 # %% ../nbs/02_finetune.ipynb #4c46853c
 def finetune(cfg:FinetuneConfig, # what to train
@@ -192,7 +205,7 @@ def finetune(cfg:FinetuneConfig, # what to train
              progress:bool=True, # progress bars
              stop_after:int|None=None, # stop (resumably) after this many epochs in this call
             ) -> dict|None:
-    "Fine-tune `cfg.model` on `cfg.task` in all `cfg.langs` jointly; returns the `finetune.json` record (None if stopped early)."
+    "Fine-tune `cfg.model` on `cfg.task` in all `cfg.langs` jointly; the `finetune.json` record (None if stopped)."
     out = Path(out)
     if (out/"finetune.json").exists(): return json.loads((out/"finetune.json").read_text())
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +213,8 @@ def finetune(cfg:FinetuneConfig, # what to train
     task = get_task(cfg.task)
     model, tok = load_model(cfg.model, task.num_labels, kind=task.kind, seed=cfg.seed, device=device)
     if cfg.freeze_word_embeddings: model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
-    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}  # not copied into the run's state (96M of the embedded model's 118M)
+    # not copied into the run's state (96M of the embedded model's 118M)
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
     train = concatenate_datasets(list(_split_data(cfg, tok, "train", cfg.n_train).values()))
     weight = _class_weights(task, train, device) if cfg.balanced else None
     dev, test = _split_data(cfg, tok, "dev", cfg.n_eval), _split_data(cfg, tok, "test", cfg.n_eval)
@@ -209,13 +223,18 @@ def finetune(cfg:FinetuneConfig, # what to train
     start, history, best, best_weights = _resume(state, model, opt, sched, frozen)
     t0, done = time.time(), 0
     for epoch in range(start, cfg.epochs):
-        if cfg.patience is not None and best is not None and epoch - best["epoch"] >= cfg.patience: break  # no gain for `patience` epochs
+        # no gain for `patience` epochs
+        if cfg.patience is not None and best is not None and epoch - best["epoch"] >= cfg.patience: break
         loader = make_loader(train, tok, task, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed*1000 + epoch)
-        loss = _train_epoch(model, loader, task, weight, opt, sched, device, f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", progress)
+        loss = _train_epoch(model, loader, task, weight, opt, sched, device,
+                            f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", progress)
         history.append(_epoch_record(model, tok, task, dev, epoch, loss))
         mean_dev = history[-1]["dev_score"]
-        if progress: print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.3f}, mean dev {task.metric} {mean_dev:.3f}")
-        if best is None or mean_dev > best["dev_score"]: best, best_weights = {"epoch": epoch + 1, "dev_score": mean_dev}, _trained_state(model, frozen)
+        if progress:
+            print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.3f}, mean dev {task.metric} "
+                  f"{mean_dev:.3f}")
+        if best is None or mean_dev > best["dev_score"]:
+            best, best_weights = {"epoch": epoch + 1, "dev_score": mean_dev}, _trained_state(model, frozen)
         _save_state(state, model, opt, sched, epoch + 1, history, best, best_weights, frozen)
         done += 1
         if stop_after is not None and done >= stop_after and epoch + 1 < cfg.epochs: return None
@@ -234,11 +253,14 @@ def load_finetuned(path:str|Path, device:str="cpu",
     import transformers
     from transformers import AutoTokenizer, AutoConfig
     path = Path(path)
-    if not (path/"finetune.json").exists(): raise FileNotFoundError(f"{path} is not a finished fine-tuning checkpoint (no finetune.json)")
-    if not verify_checksums(path): raise ValueError(f"{path} is corrupt (checksums do not match); delete it and fine-tune again")
+    if not (path/"finetune.json").exists():
+        raise FileNotFoundError(f"{path} is not a finished fine-tuning checkpoint (no finetune.json)")
+    if not verify_checksums(path):
+        raise ValueError(f"{path} is corrupt (checksums do not match); delete it and fine-tune again")
     record = json.loads((path/"finetune.json").read_text())
     kind = get_task(record["config"]["task"]).kind
-    cls = transformers.AutoModelForTokenClassification if kind == "token" else transformers.AutoModelForSequenceClassification
+    cls = (transformers.AutoModelForTokenClassification if kind == "token"
+           else transformers.AutoModelForSequenceClassification)
     with quiet_transformers():
         model = cls.from_pretrained(path).to(device).eval()
         tok = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(path)
@@ -256,5 +278,7 @@ def finetuned(cfg:FinetuneConfig, cache:Path|None=None, device:str="cpu", progre
     return load_finetuned(path, device)
 
 # %% ../nbs/02_finetune.ipynb #d530938f
-TINY_TOPIC = FinetuneConfig(task="emoji-topic", n_train=240, n_eval=None, epochs=3, lr=1e-4, batch_size=32, max_length=32)
-TINY_SENTIMENT = FinetuneConfig(task="emoji-sentiment", n_train=240, n_eval=None, epochs=3, lr=1e-4, batch_size=32, max_length=32)
+TINY_TOPIC = FinetuneConfig(task="emoji-topic", n_train=240, n_eval=None, epochs=3, lr=1e-4, batch_size=32,
+                            max_length=32)
+TINY_SENTIMENT = FinetuneConfig(task="emoji-sentiment", n_train=240, n_eval=None, epochs=3, lr=1e-4, batch_size=32,
+                                max_length=32)

@@ -10,7 +10,8 @@ import numpy as np
 import yaml
 from datasets import Dataset
 from .files import stable_key
-from .data import (get_task, check_lang, load_task, hub_source, quiet_datasets, HUB_TASKS, HUB_SPLIT, HUB_DATA_ENV, WIKIANN_LABELS,
+from .data import (get_task, check_lang, load_task, hub_source, quiet_datasets, HUB_TASKS, HUB_SPLIT,
+                            HUB_DATA_ENV, WIKIANN_LABELS,
                             DEFAULT_LANGS, SPLITS, PRUNE_SPLIT)
 
 # %% auto #0
@@ -19,45 +20,59 @@ __all__ = ['write_hub_mirror']
 # %% ../nbs/01b_hub_mirror.ipynb #88ca62dd
 def _hub_features() -> dict:
     from datasets import Features, Value, ClassLabel, Sequence
-    return {"xnli": Features({"premise": Value("string"), "hypothesis": Value("string"), "label": ClassLabel(names=["entailment", "neutral", "contradiction"])}),
-            "paws-x": Features({"id": Value("int32"), "sentence1": Value("string"), "sentence2": Value("string"), "label": ClassLabel(names=["0", "1"])}),
+    return {"xnli": Features({"premise": Value("string"), "hypothesis": Value("string"),
+                              "label": ClassLabel(names=["entailment", "neutral", "contradiction"])}),
+            "paws-x": Features({"id": Value("int32"), "sentence1": Value("string"), "sentence2": Value("string"),
+                                "label": ClassLabel(names=["0", "1"])}),
             "marc": Features({"text": Value("string"), "label": Value("int64")}),
-            "wikiann": Features({"tokens": Sequence(Value("string")), "ner_tags": Sequence(ClassLabel(names=WIKIANN_LABELS)),
+            "wikiann": Features({"tokens": Sequence(Value("string")),
+                                 "ner_tags": Sequence(ClassLabel(names=WIKIANN_LABELS)),
                                  "langs": Sequence(Value("string")), "spans": Sequence(Value("string"))})}
 
 # %% ../nbs/01b_hub_mirror.ipynb #ce28a8c8
 def _mirror_rows(task:str, lang:str, split:str, n:int, length:int|None=None) -> dict:
-    "`n` synthetic rows of `task` in its repository's schema; XNLI and PAWS-X items (content, label, id) are the same in every language."
-    rng = np.random.default_rng(int(stable_key(f"{task}/{split}" + ("" if get_task(task).parallel else f"/{lang}"))[:8], 16))
+    "`n` synthetic rows of `task` in its repository's schema; XNLI and PAWS-X items the same in every language."
+    key = f"{task}/{split}" + ("" if get_task(task).parallel else f"/{lang}")
+    rng = np.random.default_rng(int(stable_key(key)[:8], 16))
     words = [f"{lang}{w}" for w in ("sun", "river", "stone", "bird", "city", "song", "tree", "road", "book", "light")]
-    sent = lambda k: " ".join(words[j] for j in rng.integers(0, len(words), length or 3 + k % 5)) + "."  # `length` words, or 3 to 7
-    if task == "xnli": return {"premise": [sent(k) for k in range(n)], "hypothesis": [sent(k + 1) for k in range(n)], "label": [k % 3 for k in range(n)]}
+    # `length` words, or 3 to 7
+    sent = lambda k: " ".join(words[j] for j in rng.integers(0, len(words), length or 3 + k % 5)) + "."
+    if task == "xnli":
+        return {"premise": [sent(k) for k in range(n)], "hypothesis": [sent(k + 1) for k in range(n)],
+                "label": [k % 3 for k in range(n)]}
     if task == "paws-x":
         label = [k % 2 for k in range(n)]
         if split == "train": label[-1] = -1  # an unusable pair, as PAWS-X marks them
-        return {"id": list(range(1, n + 1)), "sentence1": [sent(k) for k in range(n)], "sentence2": [sent(k + 2) for k in range(n)], "label": label}
+        return {"id": list(range(1, n + 1)), "sentence1": [sent(k) for k in range(n)],
+                "sentence2": [sent(k + 2) for k in range(n)], "label": label}
     if task == "marc": return {"text": [sent(k) for k in range(n)], "label": [int(x) for x in rng.integers(0, 5, n)]}
     rows = {"tokens": [], "ner_tags": [], "langs": [], "spans": []}
-    for k in range(n):  # a name (B-PER I-PER), a place (B-LOC) and an organisation (B-ORG I-ORG) among filler words, in IOB2
+    # a name (B-PER I-PER), a place (B-LOC) and an organisation (B-ORG I-ORG) among filler words, in IOB2
+    for k in range(n):
         toks, tags = [], []
         for kind in rng.permutation(["PER", "LOC", "ORG", "O", "O"]*(1 if length is None else max(1, length//7))):
             m = {"PER": 2, "LOC": 1, "ORG": 2, "O": 1}[kind]
             toks += [f"{lang}{kind.lower()}{int(rng.integers(0, 9))}" for _ in range(m)]
-            tags += [0] if kind == "O" else [WIKIANN_LABELS.index(f"B-{kind}")] + [WIKIANN_LABELS.index(f"I-{kind}")]*(m - 1)
+            tag = lambda t: WIKIANN_LABELS.index(f"{t}-{kind}")
+            tags += [0] if kind == "O" else [tag("B")] + [tag("I")]*(m - 1)
         rows["tokens"].append(toks); rows["ner_tags"].append(tags); rows["langs"].append([lang]*len(toks))
-        rows["spans"].append([f"{WIKIANN_LABELS[t][2:]}: {w}" for w, t in zip(toks, tags) if WIKIANN_LABELS[t].startswith("B-")])
+        rows["spans"].append([f"{WIKIANN_LABELS[t][2:]}: {w}" for w, t in zip(toks, tags)
+                              if WIKIANN_LABELS[t].startswith("B-")])
     return rows
 
 # %% ../nbs/01b_hub_mirror.ipynb #b2ea15c0
 def write_hub_mirror(root:str|Path, # folder to write into: one subfolder per repository, as on the Hub
                      tasks=("xnli", "paws-x", "marc", "wikiann"), langs=DEFAULT_LANGS,
                      rows:dict|None=None, # rows per split (default: train 60, validation 12, test 12)
-                     length:int|None=None, # words per sentence (default: 3 to 7; long ones fill `max_length` for memory checks)
+                     length:int|None=None,
+                     # words per sentence (default: 3 to 7; long ones fill `max_length` for memory checks)
                     ) -> Path:
-    "Write tiny synthetic copies of the Hub repositories of `tasks`: same repository and config names, splits, columns and feature types."
+    "Write tiny synthetic copies of the Hub repositories of `tasks`: names, splits, columns and feature types."
     import yaml
     rows, root, features = rows or {"train": 60, "validation": 12, "test": 12}, Path(root), _hub_features()
-    if sorted(rows) != sorted(HUB_SPLIT.values()): raise ValueError(f"rows must give a size for each of the splits {sorted(HUB_SPLIT.values())}, got {sorted(rows)}")
+    if sorted(rows) != sorted(HUB_SPLIT.values()):
+        raise ValueError(f"rows must give a size for each of the splits {sorted(HUB_SPLIT.values())}, got "
+                         f"{sorted(rows)}")
     for t in tasks:
         repo, configs = HUB_TASKS[get_task(t).name][0], []
         for lang in langs:
@@ -66,9 +81,12 @@ def write_hub_mirror(root:str|Path, # folder to write into: one subfolder per re
             files = []
             for split, n in rows.items():
                 rel = f"{lang}/{split}-00000-of-00001.parquet"
-                with quiet_datasets(): Dataset.from_dict(_mirror_rows(t, lang, split, n, length), features=features[t]).to_parquet(root/repo/rel)
+                with quiet_datasets():
+                    Dataset.from_dict(_mirror_rows(t, lang, split, n, length),
+                                      features=features[t]).to_parquet(root/repo/rel)
                 files.append({"split": split, "path": rel})
             configs.append({"config_name": lang, "data_files": files})
         card = yaml.safe_dump({"configs": configs}, sort_keys=False)
-        (root/repo/"README.md").write_text(f"---\n{card}---\nSynthetic offline mirror of {repo} (written by subnet_nb.data.write_hub_mirror): its schema, not its data.\n")
+        (root/repo/"README.md").write_text(f"---\n{card}---\nSynthetic offline mirror of {repo} (written by "
+                                           "subnet_nb.data.write_hub_mirror): its schema, not its data.\n")
     return root

@@ -16,77 +16,89 @@ __all__ = ['LEVEL', 'MIN_CHECKPOINTS', 'Resampler', 'combine', 'fmt', 'est_cols'
 LEVEL = 0.95  # the level of every interval in the report
 
 # %% ../nbs/08_intervals.ipynb #ea251070
-MIN_CHECKPOINTS = 3  # fewest checkpoints per task at which every kind of interval keeps its coverage (simulated under the claims): verdicts need this many
+# fewest checkpoints per task at which every kind of interval keeps its coverage (simulated under the claims): verdicts
+# need this many
+MIN_CHECKPOINTS = 3
 
 class Resampler:
-    "Replicates shared by every quantity of a report: each task's checkpoints left out one at a time (the top-level units), and bootstrap draws of test items."
+    "Replicates every quantity of a report shares: each task's checkpoints left out in turn, bootstrapped test items."
     def __init__(self, T:dict, n_boot:int=1000, seed:int=0):
         self.n_boot, self.rng, self._items = n_boot, np.random.default_rng(seed), {}
         units = set()
         for name, df in T.items():
             for s in SIDES.get(name, ()):
                 if f"{s}task" in df and f"{s}ckpt" in df: units |= set(zip(df[f"{s}task"], df[f"{s}ckpt"]))
-        self.units = sorted(units, key=lambda u: (str(u[0]), int(u[1])))  # (task, checkpoint): what a replication of the study draws anew
+        # (task, checkpoint): what a replication of the study draws anew
+        self.units = sorted(units, key=lambda u: (str(u[0]), int(u[1])))
         self._index = {u: k for k, u in enumerate(self.units)}
         self.strata = np.array([str(t) for t, _ in self.units])
     def incidence(self, df:pd.DataFrame, sides:tuple) -> np.ndarray:
-        "(units, rows): True where a side of row r comes from checkpoint u (the row leaves the sample when u is left out)."
+        "(units, rows): True where a side of row r comes from checkpoint u (the row leaves with u)."
         out = np.zeros((len(self.units), len(df)), dtype=bool)
         for s in sides: out[[self._index[u] for u in zip(df[f"{s}task"], df[f"{s}ckpt"])], np.arange(len(df))] = True
         return out
     def items(self, task:str, ids:tuple) -> np.ndarray:
-        "(n_boot, n_items) multiplicities of the test items `ids` of `task`, the same in every call with the same items."
+        "(n_boot, n_items) multiplicities of the test items `ids` of `task`, the same for the same items."
         key = (task, tuple(ids))
-        if key not in self._items: self._items[key] = self.rng.multinomial(len(ids), np.full(len(ids), 1/len(ids)), size=self.n_boot)
+        if key not in self._items:
+            self._items[key] = self.rng.multinomial(len(ids), np.full(len(ids), 1/len(ids)), size=self.n_boot)
         return self._items[key]
     def mean(self, df:pd.DataFrame, sides:tuple, values, reps=None) -> dict:
-        "Mean of `values` over the rows with its standard error and t interval; `reps`: (n_boot, rows) item-level replicates of the values."
+        "Mean of `values` with its standard error and t interval; `reps`: (n_boot, rows) item replicates."
         v = np.asarray(values, dtype=float)
         ok = np.isfinite(v)
         if not ok.any(): return _estimate(float("nan"), None, self.strata, 0)
         inc, v = self.incidence(df, sides)[:, ok], v[ok]
-        groups = [tuple(sorted(set(x))) for x in zip(*(df[f"{s}task"].astype(str).to_numpy()[ok] for s in sides))]  # the tasks of each row's sides
+        # the tasks of each row's sides
+        groups = [tuple(sorted(set(x))) for x in zip(*(df[f"{s}task"].astype(str).to_numpy()[ok] for s in sides))]
         rep = dict(inc=inc, **_jackknife(v, inc, groups, self.strata))
         rep["dev"] = None if reps is None else _item_dev(np.asarray(reps, dtype=float)[:, ok])
         return _estimate(float(v.mean()), rep, self.strata, len(v))
 
 # %% ../nbs/08_intervals.ipynb #151b446d
 def _jackknife(v:np.ndarray, inc:np.ndarray, groups:list, strata:np.ndarray) -> dict:
-    "The mean of `v` without each checkpoint (rows of each task group keep their share), and what that double-counts of each row's own noise."
+    "The mean of `v` without each checkpoint (task groups keep their share), and its double-counted noise."
     J = np.zeros(inc.shape)  # jack = J @ v
-    X = list(inc[inc.any(1)].astype(float))  # checkpoint effects, and below a mean per group: what is left is each row's own noise
+    # checkpoint effects, and below a mean per group: what is left is each row's own noise
+    X = list(inc[inc.any(1)].astype(float))
     for g in dict.fromkeys(groups):
         rows = np.array([k for k, x in enumerate(groups) if x == g])
         keep = ~inc[:, rows]
-        with np.errstate(invalid="ignore", divide="ignore"): J[:, rows] = len(rows)/len(v)*keep/keep.sum(1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            J[:, rows] = len(rows)/len(v)*keep/keep.sum(1, keepdims=True)
         X.append(np.isin(np.arange(len(v)), rows).astype(float))
-    if not np.isfinite(J).all(): return dict(jack=np.full(len(J), np.nan), excess=0.0)  # leaving out a checkpoint empties a group
+    # leaving out a checkpoint empties a group
+    if not np.isfinite(J).all(): return dict(jack=np.full(len(J), np.nan), excess=0.0)
     X = np.array(X).T
     coef, _, rank, _ = np.linalg.lstsq(X, v, rcond=None)
     own = float(((v - X @ coef)**2).sum()/(len(v) - rank)) if len(v) > rank else 0.0
     touched = inc.any(1)  # as in `_estimate`: a task's checkpoints that hold rows of this estimate
-    trQ = sum((K - 1)/K*((J[s]**2).sum() - (J[s].sum(0)**2).sum()/K) for t in np.unique(strata) if (K := int((s := (strata == t) & touched).sum())) > 1)
-    return dict(jack=J @ v, excess=own*max(trQ - 1/len(v), 0.0))  # the jackknife counts a row's own noise tr(Q) times; it is truly 1/N
+    trQ = sum((K - 1)/K*((J[s]**2).sum() - (J[s].sum(0)**2).sum()/K) for t in np.unique(strata)
+              if (K := int((s := (strata == t) & touched).sum())) > 1)
+    # the jackknife counts a row's own noise tr(Q) times; it is truly 1/N
+    return dict(jack=J @ v, excess=own*max(trQ - 1/len(v), 0.0))
 
 # %% ../nbs/08_intervals.ipynb #d838e804
 def _item_dev(r:np.ndarray) -> np.ndarray:
-    "(n_boot, rows) item replicates as each row's deviation from its own mean, scaled to its share of the mean (an undefined replicate: no deviation)."
+    "(n_boot, rows) item replicates as each row's deviation from its mean, scaled to its share (undefined: 0)."
     fin = np.isfinite(r)
     mu = np.where(fin, r, 0).sum(0)/np.maximum(fin.sum(0), 1)
     return np.where(fin, r - mu, 0.0)/r.shape[1]
 
 # %% ../nbs/08_intervals.ipynb #6fcac8d4
 def _item_var(inc:np.ndarray, dev:np.ndarray|None) -> float:
-    "Variance of the item noise that all checkpoints share (the same test items): what leaving checkpoints out cannot see."
+    "Variance of the item noise all checkpoints share (the same test items): what leaving checkpoints out misses."
     if dev is None or len(dev) < 10: return 0.0
-    apart = (inc.T.astype(float) @ inc.astype(float)) == 0  # row pairs without a common checkpoint: their covariance is the shared part
+    # row pairs without a common checkpoint: their covariance is the shared part
+    apart = (inc.T.astype(float) @ inc.astype(float)) == 0
     if not apart.any(): return 0.0
     C = dev.T @ dev/(len(dev) - 1)
-    return max(0.0, float(C[apart].sum())*apart.size/apart.sum())  # extended to the pairs within a checkpoint, whose covariance holds it too
+    # extended to the pairs within a checkpoint, whose covariance holds it too
+    return max(0.0, float(C[apart].sum())*apart.size/apart.sum())
 
 # %% ../nbs/08_intervals.ipynb #e0749f99
 def _estimate(value:float, rep:dict|None, strata:np.ndarray, n:int, level:float=LEVEL) -> dict:
-    "An estimate with its standard error (leave-one-checkpoint-out per task, less its excess, plus shared item noise) and t interval."
+    "An estimate with its SE (leave-one-checkpoint-out, less its excess, plus shared item noise) and t interval."
     parts, units = [], {}  # each task's checkpoint variance with its degrees of freedom; checkpoints per task
     for t in (np.unique(strata) if rep is not None else []):
         s = (strata == t) & rep["inc"].any(1)
@@ -106,19 +118,22 @@ def _estimate(value:float, rep:dict|None, strata:np.ndarray, n:int, level:float=
 
 # %% ../nbs/08_intervals.ipynb #19120d0d
 def combine(fn, *ests) -> dict:
-    "An estimate of fn(x, y, ...) from estimates of one `Resampler`: its leave-one-out replicates are fn of theirs, their item noise propagated linearly."
+    "An estimate of fn(x, y, ...) from a `Resampler`'s: leave-one-out replicates through fn, item noise linearly."
     x, reps = [e["value"] for e in ests], [e["rep"] for e in ests]
     value = fn(*x)
     if all(r is None for r in reps): return _estimate(value, None, ests[0]["strata"], min(e["n"] for e in ests))
     U = len(ests[0]["strata"])
     jack = fn(*[r["jack"] if r is not None else np.full(U, v) for r, v in zip(reps, x)])
-    grad = [(fn(*[xi + (1e-6 if i == k else 0) for i, xi in enumerate(x)]) - value)/1e-6 for k in range(len(x))]  # d fn / d x_k
+    # d fn / d x_k
+    grad = [(fn(*[xi + (1e-6 if i == k else 0) for i, xi in enumerate(x)]) - value)/1e-6 for k in range(len(x))]
     used = [(g, r) for g, r in zip(grad, reps) if r is not None]
     inc = np.concatenate([r["inc"] for _, r in used], 1)
     nb = next((len(r["dev"]) for _, r in used if r["dev"] is not None), 0)
-    dev = np.concatenate([g*r["dev"] if r["dev"] is not None else np.zeros((nb, r["inc"].shape[1])) for g, r in used], 1) if nb else None
+    dev = np.concatenate([g*r["dev"] if r["dev"] is not None else np.zeros((nb, r["inc"].shape[1])) for g, r in used],
+                         1) if nb else None
     excess = sum(g**2*r.get("excess", 0.0) for g, r in used)
-    return _estimate(value, dict(jack=jack, inc=inc, dev=dev, excess=excess), ests[0]["strata"], min(e["n"] for e in ests))
+    return _estimate(value, dict(jack=jack, inc=inc, dev=dev, excess=excess), ests[0]["strata"],
+                     min(e["n"] for e in ests))
 
 # %% ../nbs/08_intervals.ipynb #1e595838
 def fmt(e:dict, digits:int=2) -> str:
@@ -136,16 +151,18 @@ def _cell(x, digits:int, percent:bool) -> str:
     if isinstance(x, (float, np.floating)): return "" if np.isnan(x) else f"{x:.0%}" if percent else f"{x:.{digits}f}"
     return x
 
-def fmt_table(df:pd.DataFrame, digits:dict|None=None, # digits per column (default: the table's `attrs["digits"]`, else 2)
+def fmt_table(df:pd.DataFrame, digits:dict|None=None,
+              # digits per column (default: the table's `attrs["digits"]`, else 2)
               percent=None, # columns shown as percentages (default: the table's `attrs["percent"]`)
              ) -> pd.DataFrame:
-    "A table of numbers for a page: each estimate's four columns as one `value [low, high] (n=k)`, shares as percentages, numbers rounded."
+    "A table for a page: each estimate as `value [low, high] (n=k)`, shares as percentages, numbers rounded."
     digits, percent = {**df.attrs.get("digits", {}), **(digits or {})}, set(percent or df.attrs.get("percent", ()))
     parts = {f"{c} {s}" for c in df.columns if f"{c} low" in df and f"{c} high" in df for s in ("low", "high", "n")}
     out = {}
     for c in (c for c in df.columns if c not in parts):
         d = digits.get(c, 2)
         if f"{c} low" in parts:
-            out[c] = [fmt(dict(value=v, lo=lo, hi=hi, n=int(n)), d) for v, lo, hi, n in zip(df[c], df[f"{c} low"], df[f"{c} high"], df[f"{c} n"])]
+            out[c] = [fmt(dict(value=v, lo=lo, hi=hi, n=int(n)), d)
+                      for v, lo, hi, n in zip(df[c], df[f"{c} low"], df[f"{c} high"], df[f"{c} n"])]
         else: out[c] = [_cell(x, d, c in percent) for x in df[c]]
     return pd.DataFrame(out, index=df.index)

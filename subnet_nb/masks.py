@@ -17,14 +17,16 @@ __all__ = ['FACTORS', 'jaccard', 'overlap', 'super_survivors', 'kappa', 'expecte
 # %% ../nbs/04_masks.ipynb #79123c72
 def _bool(m) -> torch.Tensor:
     m = torch.as_tensor(m)
-    if m.is_floating_point() and not ((m == 0) | (m == 1)).all(): raise ValueError("masks must be 0/1 (binary); got other values")
+    if m.is_floating_point() and not ((m == 0) | (m == 1)).all():
+        raise ValueError("masks must be 0/1 (binary); got other values")
     return m.bool()
 
 # %% ../nbs/04_masks.ipynb #5304f3e6
 def jaccard(a, b) -> torch.Tensor:
     "Jaccard index of the kept heads of masks `a` and `b` (batched over leading dimensions)."
     a, b = _bool(a), _bool(b)
-    if a.shape[-2:] != b.shape[-2:]: raise ValueError(f"masks of different models: shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[-2:] != b.shape[-2:]:
+        raise ValueError(f"masks of different models: shapes {tuple(a.shape)} and {tuple(b.shape)}")
     inter, union = (a & b).sum((-2, -1)).double(), (a | b).sum((-2, -1)).double()
     return torch.where(union > 0, inter/union.clamp_min(1), torch.ones_like(union))
 
@@ -42,9 +44,11 @@ def super_survivors(masks) -> torch.Tensor:
 
 # %% ../nbs/04_masks.ipynb #69cd9544
 def _kappa_terms(a, b, w=None):
-    "Observed and chance agreement (Po, Pe) of mask stacks a, b (..., L, H); with head weights w (B, L, H) of resamples, of a, b (P, L, H) -> (B, P)."
+    "Agreement and chance agreement (Po, Pe) of mask stacks (..., L, H); with resample weights w (B, L, H): (B, P)."
     a, b = _bool(a).double(), _bool(b).double()
-    if w is None: ka, kb, both, Hl = a.sum(-1), b.sum(-1), (a*b).sum(-1), torch.full(a.shape[:-1], float(a.shape[-1]), dtype=torch.float64)
+    if w is None:
+        ka, kb, both = a.sum(-1), b.sum(-1), (a*b).sum(-1)
+        Hl = torch.full(a.shape[:-1], float(a.shape[-1]), dtype=torch.float64)
     else:
         w = torch.as_tensor(w, dtype=torch.float64)
         ka, kb, both = (torch.einsum("blh,plh->bpl", w, x) for x in (a, b, a*b))
@@ -56,15 +60,17 @@ def _kappa_terms(a, b, w=None):
 
 # %% ../nbs/04_masks.ipynb #5228e2d8
 def kappa(a, b) -> torch.Tensor:
-    "Cohen's kappa of the keep/remove decisions of masks `a` and `b` against random masks with the same kept heads per layer (batched)."
+    "Cohen's kappa of masks `a` and `b` against random masks with the same kept heads per layer (batched)."
     a, b = _bool(a), _bool(b)
-    if a.shape[-2:] != b.shape[-2:]: raise ValueError(f"masks of different models: shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[-2:] != b.shape[-2:]:
+        raise ValueError(f"masks of different models: shapes {tuple(a.shape)} and {tuple(b.shape)}")
     po, pe = _kappa_terms(a, b)
-    return torch.where(pe < 1, (po - pe)/(1 - pe).clamp_min(1e-12), torch.ones_like(po))  # both all-kept or all-removed in every layer: identical
+    # both all-kept or all-removed in every layer: identical
+    return torch.where(pe < 1, (po - pe)/(1 - pe).clamp_min(1e-12), torch.ones_like(po))
 
 # %% ../nbs/04_masks.ipynb #54d795dc
 def _overlap_dist(ka, kb, H:int) -> np.ndarray:
-    "Exact distribution of the total overlap of two masks placed at random within each layer with ka[l] and kb[l] kept heads (index = overlap)."
+    "Exact distribution of the overlap of two masks drawn within each layer with ka[l], kb[l] kept heads."
     from scipy.stats import hypergeom
     dist = np.ones(1)
     for x, y in zip(np.asarray(ka, int), np.asarray(kb, int)):
@@ -88,14 +94,16 @@ FACTORS = ("task", "ckpt", "lang", "seed")
 
 _NAMES = {"seed": "across seeds", "lang": "across languages", "task": "across tasks", "ckpt": "across checkpoints"}
 
-def pairwise(df:pd.DataFrame, # one row per subnetwork: task, lang, seed, mask (and ckpt, the fine-tuning seed; 0 if absent)
+def pairwise(df:pd.DataFrame,
+             # one row per subnetwork: task, lang, seed, mask (and ckpt, the fine-tuning seed; 0 if absent)
             ) -> pd.DataFrame:
-    "Every pair of subnetworks with the factors they differ in: Jaccard, its count-matched chance level, overlap and kappa."
+    "Every pair of subnetworks with what they differ in: Jaccard, its chance level, overlap and kappa."
     df = df if "ckpt" in df else df.assign(ckpt=0)
     masks = torch.stack([_bool(m) for m in df["mask"]])
     i, j = np.triu_indices(len(df), k=1)
     out = pd.DataFrame({f"{f}_{s}": df[f].to_numpy()[idx] for f in FACTORS for s, idx in (("a", i), ("b", j))})
-    out["differ"] = ["+".join(f for f in FACTORS if out.at[k, f"{f}_a"] != out.at[k, f"{f}_b"]) for k in range(len(out))]
+    out["differ"] = ["+".join(f for f in FACTORS if out.at[k, f"{f}_a"] != out.at[k, f"{f}_b"])
+                     for k in range(len(out))]
     out["jaccard"] = jaccard(masks[i], masks[j]).numpy()
     out["jaccard_chance"] = [expected_jaccard(masks[x], masks[y]) for x, y in zip(i, j)]
     out["overlap"] = overlap(masks[i], masks[j]).numpy()
@@ -123,14 +131,15 @@ def seed_agreement(masks) -> float:
 def cluster_agreement(X, # (n_items, n_features): flattened masks or importance vectors
                       labels:dict, # {"task": [...], "lang": [...]} partitions to compare with
                       seed:int=0) -> pd.DataFrame:
-    "Adjusted Rand index between hierarchical / k-means clusterings of `X` and each labelling (k = number of its classes)."
+    "Adjusted Rand index of hierarchical / k-means clusterings of `X` with each labelling (k = its classes)."
     from sklearn.cluster import AgglomerativeClustering, KMeans
     from sklearn.metrics import adjusted_rand_score
     X = np.asarray(X, dtype=float).reshape(len(X), -1)
     rows = {}
     for name, lab in labels.items():
         k = len(set(lab))
-        if k < 2 or k >= len(X): raise ValueError(f"labelling {name!r} has {k} classes for {len(X)} items; need 2 <= k < n")
+        if k < 2 or k >= len(X):
+            raise ValueError(f"labelling {name!r} has {k} classes for {len(X)} items; need 2 <= k < n")
         hier = AgglomerativeClustering(n_clusters=k, linkage="average").fit_predict(X)
         km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(X)
         rows[name] = {"hierarchical ARI": adjusted_rand_score(lab, hier), "k-means ARI": adjusted_rand_score(lab, km)}
@@ -141,34 +150,40 @@ def tsne_coords(X, seed:int=0, perplexity:float=30.0) -> np.ndarray:
     "2-D t-SNE coordinates of the rows of `X` (perplexity capped below the number of items)."
     from sklearn.manifold import TSNE
     X = np.asarray(X, dtype=float).reshape(len(X), -1)
-    return TSNE(n_components=2, perplexity=min(perplexity, (len(X) - 1)/3), random_state=seed, init="pca").fit_transform(X)
+    return TSNE(n_components=2, perplexity=min(perplexity, (len(X) - 1)/3), random_state=seed,
+                init="pca").fit_transform(X)
 
 # %% ../nbs/04_masks.ipynb #4a6f4331
 def _pair_groups(df:pd.DataFrame):
-    "Pairs (i, j) of the two sides of the task-vs-language statistic: same task, other language, other checkpoint; same language, other task."
+    "Pairs (i, j) of the task-vs-language statistic's sides: same task, other language; same language, other task."
     ck = df["ckpt"].to_numpy() if "ckpt" in df else np.zeros(len(df), dtype=int)
     t, l = df["task"].to_numpy(), df["lang"].to_numpy()
-    if len(set(t)) < 2 or len(set(l)) < 2: raise ValueError("the task-vs-language test needs at least two tasks and two languages")
+    if len(set(t)) < 2 or len(set(l)) < 2:
+        raise ValueError("the task-vs-language test needs at least two tasks and two languages")
     i, j = np.triu_indices(len(df), k=1)
     A = (t[i] == t[j]) & (l[i] != l[j]) & (ck[i] != ck[j])
     B = (t[i] != t[j]) & (l[i] == l[j])
     if not A.any():
-        raise ValueError(f"the task-vs-language test needs subnetworks of at least two checkpoints (fine-tuning seeds) of a task, got "
-                         f"{pd.Series(ck).groupby(t).nunique().to_dict()}: with one, a task effect cannot be told from that checkpoint's idiosyncrasy")
+        raise ValueError("the task-vs-language test needs subnetworks of at least two checkpoints (fine-tuning seeds) "
+                         "of a task, got "
+                         f"{pd.Series(ck).groupby(t).nunique().to_dict()}: with one, a task effect cannot be told from "
+                         "that checkpoint's idiosyncrasy")
     if not B.any(): raise ValueError("the task-vs-language test needs subnetworks of two tasks in the same language")
     return (i[A], j[A]), (i[B], j[B])
 
 # %% ../nbs/04_masks.ipynb #dcbd9cdc
 def pair_kappas(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
                 n_boot:int=1000, seed:int=0) -> tuple[pd.DataFrame, np.ndarray]:
-    "The pairs of the task-vs-language statistic (side 'task' or 'lang') with their subnetworks and kappa, and (n_boot, pairs) kappas with heads resampled within layers."
+    "The task-vs-language pairs with their kappa, and (n_boot, pairs) kappas with heads resampled within layers."
     masks = torch.stack([_bool(m) for m in df["mask"]])
     (ia, ja), (ib, jb) = _pair_groups(df)
     i, j = np.concatenate([ia, ib]), np.concatenate([ja, jb])
     L, H = masks.shape[-2:]
     rng = np.random.default_rng(seed)
     w = np.zeros((n_boot + 1, L, H)); w[0] = 1  # row 0: the observed data; then heads resampled within each layer
-    np.add.at(w, (np.arange(1, n_boot + 1)[:, None, None], np.arange(L)[None, :, None], rng.integers(0, H, size=(n_boot, L, H))), 1)
+    np.add.at(w,
+              (np.arange(1, n_boot + 1)[:, None, None], np.arange(L)[None, :, None],
+               rng.integers(0, H, size=(n_boot, L, H))), 1)
     po, pe = _kappa_terms(masks[i], masks[j], w)
     k = torch.where(pe < 1, (po - pe)/(1 - pe).clamp_min(1e-12), torch.ones_like(po)).numpy()
     cols = [c for c in ("task", "ckpt", "lang", "seed") if c in df]
@@ -179,14 +194,16 @@ def pair_kappas(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuni
 # %% ../nbs/04_masks.ipynb #52f42eee
 def task_vs_language(df:pd.DataFrame, # one row per subnetwork: task, ckpt (fine-tuning seed), lang, seed, mask
                      n_boot:int=1000, seed:int=0, level:float=0.95) -> dict:
-    "Test of 'task shapes the mask more than language' (null: it does not): D, its bootstrap interval over heads, one-sided p-value."
+    "Test of 'task shapes the mask more than language' (null: not): D, its interval over heads, one-sided p."
     pairs, reps = pair_kappas(df, n_boot, seed)
     a = (pairs.side == "task").to_numpy()
     D = float(pairs.kappa[a].mean() - pairs.kappa[~a].mean())
     boot = reps[:, a].mean(1) - reps[:, ~a].mean(1)
     lo, hi = np.quantile(boot, [(1 - level)/2, 1 - (1 - level)/2])
-    return {"statistic": D, "ci_low": float(lo), "ci_high": float(hi), "p_value": float((1 + ((boot - D) >= D).sum())/(1 + n_boot)),
-            "same_task_pairs": int(a.sum()), "same_lang_pairs": int((~a).sum()), "n_boot": n_boot, "se": float(boot.std(ddof=1))}
+    return {"statistic": D, "ci_low": float(lo), "ci_high": float(hi),
+            "p_value": float((1 + ((boot - D) >= D).sum())/(1 + n_boot)),
+            "same_task_pairs": int(a.sum()), "same_lang_pairs": int((~a).sum()), "n_boot": n_boot,
+            "se": float(boot.std(ddof=1))}
 
 # %% ../nbs/04_masks.ipynb #27078b8c
 def _entropy_bits(p):
@@ -195,10 +212,11 @@ def _entropy_bits(p):
 
 # %% ../nbs/04_masks.ipynb #c75b41cc
 def _mi_from_counts(n11, n1a, n1b, n):
-    "MI (bits) of two binary variables from the count of items that are 1 in both, the counts of 1s in each, and n; vectorised over `n11`."
+    "MI (bits) of two binary variables from n11, the counts of 1s in each, and n; vectorised over `n11`."
     n11 = np.asarray(n11, dtype=np.float64)
     joint = np.stack([n11, n1a - n11, n1b - n11, n - n1a - n1b + n11])/n
-    indep = np.array([n1a*n1b, n1a*(n - n1b), (n - n1a)*n1b, (n - n1a)*(n - n1b)], dtype=np.float64).reshape((4,) + (1,)*n11.ndim)/n**2
+    indep = np.array([n1a*n1b, n1a*(n - n1b), (n - n1a)*n1b, (n - n1a)*(n - n1b)],
+                     dtype=np.float64).reshape((4,) + (1,)*n11.ndim)/n**2
     with np.errstate(divide="ignore", invalid="ignore"): t = np.where(joint > 0, joint*np.log2(joint/indep), 0.0)
     return np.nan_to_num(np.maximum(t.sum(0), 0.0))  # a constant mask (all kept or all removed) shares nothing: MI 0
 
@@ -213,14 +231,16 @@ def mask_mi(a, b) -> tuple[float, float]:
 
 # %% ../nbs/04_masks.ipynb #0b6af72b
 def mask_mi_test(a, b) -> dict:
-    "MI of two masks against its exact null of random kept heads within each layer (per-layer counts kept): MI, NMI, NMI net of the null mean, mid-p."
+    "MI of two masks against its exact within-layer null (counts per layer kept): MI, NMI, NMI net of null, mid-p."
     a, b = _bool(a), _bool(b)
     mi, nmi = mask_mi(a, b)
     ka, kb = a.sum(-1).numpy(), b.sum(-1).numpy()
     dist = _overlap_dist(ka, kb, a.shape[-1])  # P(overlap = k)
     n, n1a, n1b = a.numel(), int(ka.sum()), int(kb.sum())
     null = _mi_from_counts(np.arange(len(dist)), n1a, n1b, n)
-    scale = mi/nmi if nmi > 0 else math.sqrt(_entropy_bits(np.array([n1a, n - n1a])/n)*_entropy_bits(np.array([n1b, n - n1b])/n))
+    h = lambda k: _entropy_bits(np.array([k, n - k])/n)  # a mask's entropy in bits
+    scale = mi/nmi if nmi > 0 else math.sqrt(h(n1a)*h(n1b))
     gt, eq = dist[null > mi + 1e-12].sum(), dist[np.abs(null - mi) <= 1e-12].sum()
     null_nmi = float((dist*null).sum()/scale) if scale > 0 else 0.0
-    return {"mi_bits": mi, "nmi": nmi, "null_mean_bits": float((dist*null).sum()), "nmi_net": nmi - null_nmi, "p_value": float(gt + 0.5*eq)}
+    return {"mi_bits": mi, "nmi": nmi, "null_mean_bits": float((dist*null).sum()), "nmi_net": nmi - null_nmi,
+            "p_value": float(gt + 0.5*eq)}

@@ -39,12 +39,15 @@ def encoder_layers(model:nn.Module) -> list[LayerParts]:
     base = getattr(model, "base_model", model)
     layers = getattr(getattr(base, "encoder", None), "layer", None)
     try:
-        return [LayerParts(layer=L, query=L.attention.self.query, key=L.attention.self.key, value=L.attention.self.value,
+        return [LayerParts(layer=L, query=L.attention.self.query, key=L.attention.self.key,
+                           value=L.attention.self.value,
                            attn_out=L.attention.output.dense, attn_block=L.attention.output, ffn_out=L.output.dense,
                            self_attn=L.attention.self) for L in layers]
     except (AttributeError, TypeError):
-        raise TypeError(f"{type(model).__name__} does not have the BERT-family layout (base_model.encoder.layer[i] with "
-                        "attention.self.query/key/value, attention.output.dense and output.dense); supported: BERT, XLM-R, "
+        raise TypeError(f"{type(model).__name__} does not have the BERT-family layout (base_model.encoder.layer[i] "
+                        "with "
+                        "attention.self.query/key/value, attention.output.dense and output.dense); supported: BERT, "
+                        "XLM-R, "
                         "RoBERTa, ELECTRA and models sharing their modules.") from None
 
 # %% ../nbs/00b_models.ipynb #ee0776ec
@@ -60,7 +63,8 @@ def check_layer(model:nn.Module, layer:int, # a layer index of `model`
     "Raise a clear error if `layer` is not a layer index of `model`."
     L, lo = len(encoder_layers(model)), -1 if embeddings else 0
     if isinstance(layer, bool) or not (isinstance(layer, (int, np.integer)) and lo <= layer < L):
-        raise ValueError(f"{name}={layer!r} is out of range for a {L}-layer model (valid: 0..{L - 1}" + (", or -1 for the embeddings)" if embeddings else ")"))
+        raise ValueError(f"{name}={layer!r} is out of range for a {L}-layer model (valid: "
+                         f"0..{L - 1}" + (", or -1 for the embeddings)" if embeddings else ")"))
 
 # %% ../nbs/00b_models.ipynb #2b8b6b76
 KINDS = {"seq": "AutoModelForSequenceClassification", "token": "AutoModelForTokenClassification"}
@@ -76,7 +80,8 @@ def load_model(name_or_path:str, # Hub name, local folder, or "embedded"
     import transformers
     from transformers import AutoTokenizer
     if kind not in KINDS: raise ValueError(f"kind={kind!r} is not supported; use one of {sorted(KINDS)}")
-    if not isinstance(num_labels, int) or num_labels < 1: raise ValueError(f"num_labels must be a positive int, got {num_labels!r}")
+    if not isinstance(num_labels, int) or num_labels < 1:
+        raise ValueError(f"num_labels must be a positive int, got {num_labels!r}")
     path = embedded_model_dir() if name_or_path == EMBEDDED else name_or_path
     cls = getattr(transformers, KINDS[kind])
     try:
@@ -85,7 +90,8 @@ def load_model(name_or_path:str, # Hub name, local folder, or "embedded"
         with quiet_transformers(): model = cls.from_pretrained(path, num_labels=num_labels, **kwargs)
     except OSError as e:
         if Path(str(name_or_path)).exists(): raise
-        raise OSError(f"Could not load model {name_or_path!r}: it is not a local folder and the Hugging Face Hub is unreachable "
+        raise OSError(f"Could not load model {name_or_path!r}: it is not a local folder and the Hugging Face Hub is "
+                      "unreachable "
                       f"or has no such model. Pass a local folder holding config.json and weights, or use {EMBEDDED!r} "
                       f"(the offline multilingual-e5-small). Cause: {str(e).splitlines()[0]}") from e
     encoder_layers(model)  # fail now, with the class name, if the structure is not one we can mask
@@ -95,14 +101,17 @@ def load_model(name_or_path:str, # Hub name, local folder, or "embedded"
 def tiny_encoder(family:str, # "bert", "xlm-roberta" or "electra"
                  folder:Path, # where to save it
                  num_layers:int=3, n_heads:int=4, head_dim:int=8, vocab_size:int=120, seed:int=0,
-                 tokenizer=None, # save this tokenizer (e.g. the embedded model's) instead of a word-level one; its size sets `vocab_size`
+                 tokenizer=None,
+                 # save this tokenizer (e.g. the embedded model's) instead of a word-level one; its size sets
+                 # `vocab_size`
                 ) -> Path:
-    "Save a tiny random encoder of `family` (with a word-level tokenizer, or `tokenizer`) to `folder`, for tests and examples."
+    "Save a tiny random encoder of `family` (word-level tokenizer, or `tokenizer`) to `folder`, for tests."
     from transformers import AutoConfig, AutoModel, PreTrainedTokenizerFast
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     H = n_heads*head_dim
     if tokenizer is not None: vocab_size = len(tokenizer)
-    cfg = AutoConfig.for_model(family, vocab_size=vocab_size, hidden_size=H, num_hidden_layers=num_layers, num_attention_heads=n_heads,
+    cfg = AutoConfig.for_model(family, vocab_size=vocab_size, hidden_size=H, num_hidden_layers=num_layers,
+                               num_attention_heads=n_heads,
                                intermediate_size=4*H, max_position_embeddings=66, pad_token_id=1,
                                **({"embedding_size": H} if family == "electra" else {}))
     torch.manual_seed(seed)
@@ -117,7 +126,8 @@ def tiny_encoder(family:str, # "bert", "xlm-roberta" or "electra"
     t.post_processor = processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
                                                      special_tokens=[("<s>", 0), ("</s>", 2)])
     PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<s>", eos_token="</s>", cls_token="<s>", sep_token="</s>",
-                            pad_token="<pad>", unk_token="<unk>", model_input_names=["input_ids", "attention_mask"]).save_pretrained(folder)
+                            pad_token="<pad>", unk_token="<unk>",
+                            model_input_names=["input_ids", "attention_mask"]).save_pretrained(folder)
     return Path(folder)
 
 # %% ../nbs/00b_models.ipynb #3b1b54f8
@@ -125,13 +135,16 @@ def check_mask(mask, shape, name, device, batched:bool=False):
     "`mask` as a finite float tensor of `shape` (or `(batch,) + shape` if `batched`) on `device`."
     if mask is None: return None
     if not isinstance(mask, torch.Tensor): mask = torch.as_tensor(mask, dtype=torch.float32, device=device)
-    if tuple(mask.shape) != tuple(shape) and not (batched and mask.ndim == len(shape) + 1 and tuple(mask.shape[1:]) == tuple(shape)):
+    if tuple(mask.shape) != tuple(shape) and not (batched and mask.ndim == len(shape) + 1
+                                                  and tuple(mask.shape[1:]) == tuple(shape)):
         what = f"layers{', heads' if len(shape) == 2 else ''}"
         raise ValueError(f"{name} has shape {tuple(mask.shape)}, expected {tuple(shape)} ({what})"
-                         + (f" or (batch, {', '.join(map(str, shape))}) (one row per example)" if batched else "") + " for this model")
+                         + (f" or (batch, {', '.join(map(str, shape))}) (one row per example)" if batched
+                            else "") + " for this model")
     if not mask.is_floating_point(): mask = mask.float()
     if not torch.isfinite(mask).all(): raise ValueError(f"{name} contains NaN or inf values")
-    if mask.device != torch.device(device): mask = mask.to(device)  # masks saved on disk load on the CPU; the model may be on a GPU
+    # masks saved on disk load on the CPU; the model may be on a GPU
+    if mask.device != torch.device(device): mask = mask.to(device)
     return mask
 
 def model_device(model): return next(model.parameters()).device
@@ -139,19 +152,23 @@ def model_device(model): return next(model.parameters()).device
 # %% ../nbs/00b_models.ipynb #93a65e21
 def check_rows(mask, x):
     "Refuse a per-example mask whose number of rows differs from the batch size of `x`."
-    if mask.shape[0] != x.shape[0]: raise ValueError(f"a per-example mask has {mask.shape[0]} rows but the batch has {x.shape[0]} examples")
+    if mask.shape[0] != x.shape[0]:
+        raise ValueError(f"a per-example mask has {mask.shape[0]} rows but the batch has {x.shape[0]} examples")
 
 # %% ../nbs/00b_models.ipynb #1eee2009
 @contextlib.contextmanager
 def masked(model:nn.Module, # a BERT-family encoder (see `encoder_layers`)
-           head_mask=None, # (n_layers, n_heads) scales of every head's output, e.g. 0/1; or (batch, n_layers, n_heads), one row per example
+           head_mask=None,
+           # (n_layers, n_heads) scales of every head's output, e.g. 0/1; or (batch, n_layers, n_heads), one row per
+           # example
            mlp_mask=None, # (n_layers,) scales of every layer's FFN output; or (batch, n_layers)
           ):
-    "Context manager that runs `model` with heads and MLPs scaled by `head_mask` and `mlp_mask` (hooks, removed on exit)."
+    "Run `model` with heads and MLPs scaled by `head_mask` and `mlp_mask` (hooks, removed on exit)."
     parts, dev = encoder_layers(model), model_device(model)
     n_heads = model.config.num_attention_heads
     if head_mask is not None and any(p.attn_out.in_features != model.config.hidden_size for p in parts):
-        raise ValueError("this model has had heads removed (remove_heads); head masks refer to the original heads -- mask the unpruned model")
+        raise ValueError("this model has had heads removed (remove_heads); head masks refer to the original heads -- "
+                         "mask the unpruned model")
     head_mask = check_mask(head_mask, (len(parts), n_heads), "head_mask", dev, batched=True)
     mlp_mask = check_mask(mlp_mask, (len(parts),), "mlp_mask", dev, batched=True)
     def head_pre(mod, args, l):
@@ -166,8 +183,10 @@ def masked(model:nn.Module, # a BERT-family encoder (see `encoder_layers`)
     handles = []
     try:
         for l, p in enumerate(parts):
-            if head_mask is not None: handles.append(p.attn_out.register_forward_pre_hook(lambda mod, args, l=l: head_pre(mod, args, l)))
-            if mlp_mask is not None: handles.append(p.ffn_out.register_forward_hook(lambda mod, args, out, l=l: mlp_post(mod, args, out, l)))
+            if head_mask is not None:
+                handles.append(p.attn_out.register_forward_pre_hook(lambda mod, args, l=l: head_pre(mod, args, l)))
+            if mlp_mask is not None:
+                handles.append(p.ffn_out.register_forward_hook(lambda mod, args, out, l=l: mlp_post(mod, args, out, l)))
         yield model
     finally:
         for h in handles: h.remove()
@@ -204,19 +223,23 @@ class _NoHeads(nn.Module):
         super().__init__()
         empty = torch.empty(0, dtype=torch.long)
         self.query, self.key, self.value = (_sliced(nn.Linear(hidden_size, 1), rows=empty) for _ in range(3))
-    def forward(self, hidden_states, *args, **kwargs): return hidden_states.new_zeros(*hidden_states.shape[:-1], 0), None
+    def forward(self, hidden_states, *args, **kwargs):
+        return hidden_states.new_zeros(*hidden_states.shape[:-1], 0), None
 
 # %% ../nbs/00b_models.ipynb #7d9e7a50
 def remove_heads(model:nn.Module, # a BERT-family encoder
                  head_mask, # (n_layers, n_heads) 0/1 mask; heads with 0 are removed
-                 share:bool=False, # share every parameter that is not sliced with `model`: a cheap copy to run, not to train
+                 share:bool=False,
+                 # share every parameter that is not sliced with `model`: a cheap copy to run, not to train
                 ) -> nn.Module:
     "A copy of `model` with the heads where `head_mask == 0` physically removed."
     import copy
     parts, (L, H) = encoder_layers(model), model_shape(model)
     head_mask = check_mask(head_mask, (L, H), "head_mask", model_device(model))
-    if not ((head_mask == 0) | (head_mask == 1)).all(): raise ValueError("remove_heads needs a 0/1 head_mask; use masked() for soft masks")
-    if any(p.attn_out.in_features != model.config.hidden_size for p in parts): raise ValueError("this model already had heads removed")
+    if not ((head_mask == 0) | (head_mask == 1)).all():
+        raise ValueError("remove_heads needs a 0/1 head_mask; use masked() for soft masks")
+    if any(p.attn_out.in_features != model.config.hidden_size for p in parts):
+        raise ValueError("this model already had heads removed")
     m = copy.deepcopy(model, {id(p): p for p in model.parameters()} if share else None)
     d = m.config.hidden_size // H
     for p, row in zip(encoder_layers(m), head_mask):
@@ -271,7 +294,8 @@ def capture(model:nn.Module, # a BERT-family encoder (any head)
     try:
         with masked(model, head_mask, mlp_mask):
             for batch in tqdm(batches, disable=not progress, desc="capture"):
-                batch = {k: v.to(dev) for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+                batch = {k: v.to(dev) for k, v in batch.items()
+                         if k in ("input_ids", "attention_mask", "token_type_ids")}
                 store.clear(); model.base_model(**batch)
                 attn = batch["attention_mask"]
                 for s in sites:
@@ -289,5 +313,6 @@ def embed(model, tokenizer, texts:list[str], prefix:str="query: ", batch_size:in
     reps = []
     for i in range(0, len(texts), batch_size):
         b = tokenizer([prefix + t for t in texts[i:i + batch_size]], padding=True, truncation=True, return_tensors="pt")
-        reps.append(capture(model, [b], sites="layer", pool="mean", layers=[len(encoder_layers(model)) - 1], **kw)["layer"][0])
+        reps.append(capture(model, [b], sites="layer", pool="mean", layers=[len(encoder_layers(model)) - 1],
+                            **kw)["layer"][0])
     return nn.functional.normalize(torch.cat(reps), dim=-1)

@@ -53,37 +53,47 @@ def sid(s:tuple) -> str:
 
 # %% ../nbs/07a_plan.ipynb #69f5c869
 def grid_pairs(cfg:StudyConfig, grid:str) -> list:
-    "The pairs of subnetworks (`SubKey`s) of `grid`: differing in exactly the seed / language / checkpoint / task, or in task, language and seed (chaotic)."
+    "The pairs of subnetworks (`SubKey`s) of `grid`: differing in exactly one factor, or task, language, seed."
     tasks, ckpts, langs, seeds, pairs = cfg.tasks, cfg.checkpoints, cfg.langs, cfg.seeds, itertools.combinations
     K = SubKey
-    if grid == "seeds": return [(K(t, c, l, a), K(t, c, l, b)) for t in tasks for c in ckpts for l in langs for a, b in pairs(seeds, 2)]
-    if grid == "languages": return [(K(t, c, a, s), K(t, c, b, s)) for t in tasks for c in ckpts for s in seeds for a, b in pairs(langs, 2)]
-    if grid == "checkpoints": return [(K(t, a, l, s), K(t, b, l, s)) for t in tasks for l in langs for s in seeds for a, b in pairs(ckpts, 2)]
-    if grid == "tasks": return [(K(a, c, l, s), K(b, c, l, s)) for c in ckpts for l in langs for s in seeds for a, b in pairs(tasks, 2)]
+    if grid == "seeds":
+        return [(K(t, c, l, a), K(t, c, l, b)) for t in tasks for c in ckpts for l in langs for a, b in pairs(seeds, 2)]
+    if grid == "languages":
+        return [(K(t, c, a, s), K(t, c, b, s)) for t in tasks for c in ckpts for s in seeds for a, b in pairs(langs, 2)]
+    if grid == "checkpoints":
+        return [(K(t, a, l, s), K(t, b, l, s)) for t in tasks for l in langs for s in seeds for a, b in pairs(ckpts, 2)]
+    if grid == "tasks":
+        return [(K(a, c, l, s), K(b, c, l, s)) for c in ckpts for l in langs for s in seeds for a, b in pairs(tasks, 2)]
     if grid == "chaotic":
-        return [(K(ta, c, la, sa), K(tb, c, lb, sb)) for c in ckpts for ta, tb in pairs(tasks, 2) for la, lb in pairs(langs, 2)
+        return [(K(ta, c, la, sa), K(tb, c, lb, sb)) for c in ckpts for ta, tb in pairs(tasks, 2)
+                for la, lb in pairs(langs, 2)
                 for sa, sb in pairs(seeds, 2)]
     raise ValueError(f"unknown grid {grid!r}; choose from {GRIDS}")
 
 # %% ../nbs/07a_plan.ipynb #bfd06a2d
 def stitch_pairs(cfg:StudyConfig) -> list:
-    "(grid, variant, draw, front, end) of every stitch of `cfg`, at each of `cfg.stitch_layers`: matched stitches, self-stitches and controls."
+    "(grid, variant, draw, front, end) of every stitch of `cfg`: matched stitches, self-stitches and controls."
     l0, s0, ckpts, K = cfg.langs[0], cfg.seeds[0], cfg.checkpoints, SubKey
     s1 = cfg.seeds[1] if len(cfg.seeds) > 1 else None
     base = []
-    for t, (k, c) in itertools.product(cfg.tasks, enumerate(ckpts)):  # one front per task and checkpoint: checkpoints are the units the intervals rest on
+    # one front per task and checkpoint: checkpoints are the units the intervals rest on
+    for t, (k, c) in itertools.product(cfg.tasks, enumerate(ckpts)):
         f, others, nxt = K(t, c, l0, s0), [u for u in cfg.tasks if u != t], ckpts[(k + 1) % len(ckpts)]
         ends = {"seeds": [K(t, c, l0, s1)] if s1 is not None else [],
                 "languages": [K(t, c, l, s0) for l in cfg.stitch_langs if l != l0],
-                "checkpoints": [K(t, nxt, l0, s0)] if nxt != c and (len(ckpts) > 2 or k == 0) else [],  # each checkpoint into the next (one pair for two)
+                # each checkpoint into the next (one pair for two)
+                "checkpoints": [K(t, nxt, l0, s0)] if nxt != c and (len(ckpts) > 2 or k == 0) else [],
                 "tasks": [K(u, c, l0, s0) for u in others],
-                "chaotic": [K(u, c, cfg.stitch_langs[0], s1) for u in others] if s1 is not None and cfg.stitch_langs and cfg.stitch_langs[0] != l0 else []}
+                "chaotic": [K(u, c, cfg.stitch_langs[0], s1) for u in others] if s1 is not None and cfg.stitch_langs
+                and cfg.stitch_langs[0] != l0 else []}
         base += [(g, f, e) for g in cfg.stitch_grids if g != "identity" for e in ends[g]]
     out = [(g, "none", 0, f, e) for g, f, e in base]
-    out += [("identity", "none", 0, e, e) for e in dict.fromkeys(e for _, _, e in base)]  # the denominator of RA_self (and the identity control)
+    # the denominator of RA_self (and the identity control)
+    out += [("identity", "none", 0, e, e) for e in dict.fromkeys(e for _, _, e in base)]
     for g, f, e in base:
         if g in cfg.stitch_control_grids and (g != "languages" or e.lang in cfg.stitch_control_langs):
-            out += [(g, v, k, f, e) for v in cfg.stitch_controls for k in range(cfg.stitch_control_draws if v.startswith("shuffle") else 1)]
+            out += [(g, v, k, f, e) for v in cfg.stitch_controls
+                    for k in range(cfg.stitch_control_draws if v.startswith("shuffle") else 1)]
     return out
 
 # %% ../nbs/07a_plan.ipynb #8cb11165
@@ -94,7 +104,8 @@ def _models_of(u:Unit) -> tuple:
     "The checkpoints unit `u` loads (or whose subnetworks it compares), in the order it needs them."
     k = u.kw
     ckpt = CkptKey(k["task"], k["ckpt"]) if u.kind == "finetune" else k.get("ckpt")
-    return tuple(x.checkpoint.id for x in (k.get("sub"), ckpt, k.get("front"), k.get("end"), k.get("a"), k.get("b")) if x is not None)
+    return tuple(x.checkpoint.id for x in (k.get("sub"), ckpt, k.get("front"), k.get("end"), k.get("a"), k.get("b"))
+                 if x is not None)
 
 # %% ../nbs/07a_plan.ipynb #e1d673f1
 def plan(cfg:StudyConfig) -> list[Unit]:
@@ -104,35 +115,45 @@ def plan(cfg:StudyConfig) -> list[Unit]:
     U = [Unit(f"finetune/{x.id}", "finetune", (("task", x.task), ("ckpt", x.ckpt))) for x in ckpts]
     U += [Unit(f"subnetwork/{s.id}", "subnetwork", (("sub", s),), (f"finetune/{s.checkpoint.id}",)) for s in subs]
     a, later = cfg.analyses, []
-    if "validation" in a: later += [Unit(f"validation/{sid(s)}", "validation", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
+    if "validation" in a:
+        later += [Unit(f"validation/{sid(s)}", "validation", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
     if "transfer" in a:
         later += [Unit(f"transfer/{x.id}_s{s}", "transfer", (("ckpt", x), ("seed", s)),
-                       tuple(f"subnetwork/{SubKey(x.task, x.ckpt, l, s).id}" for l in cfg.langs)) for x in ckpts for s in cfg.seeds]
+                       tuple(f"subnetwork/{SubKey(x.task, x.ckpt, l, s).id}" for l in cfg.langs)) for x in ckpts
+                  for s in cfg.seeds]
     if "mi" in a:
-        later += [Unit(f"mi/{sid(x)}~{sid(y)}", "mi", (("grid", g), ("a", x), ("b", y)), (f"subnetwork/{sid(x)}", f"subnetwork/{sid(y)}"))
+        later += [Unit(f"mi/{sid(x)}~{sid(y)}", "mi", (("grid", g), ("a", x), ("b", y)),
+                       (f"subnetwork/{sid(x)}", f"subnetwork/{sid(y)}"))
                   for g in cfg.grids for x, y in grid_pairs(cfg, g)]
     cka = []
     if "cka" in a:
         ref, acts, pairs = cfg.ref_lang, {}, [(g, p) for g in cfg.cka_grids for p in grid_pairs(cfg, g)]
-        def act(x, lang):  # the activations of subnetwork x (or, for a checkpoint, of the unmasked model) on the probe items in `lang`
-            if isinstance(x, SubKey): uid, args, dep = f"activations/{x.id}@{lang}", (("sub", x), ("lang", lang)), f"subnetwork/{x.id}"
+        def act(x, lang):
+            # the activations of subnetwork x (or, for a checkpoint, of the unmasked model) on the probe items in `lang`
+            if isinstance(x, SubKey):
+                uid, args, dep = f"activations/{x.id}@{lang}", (("sub", x), ("lang", lang)), f"subnetwork/{x.id}"
             else: uid, args, dep = f"activations/{x.id}@{lang}", (("ckpt", x), ("lang", lang)), f"finetune/{x.id}"
             acts.setdefault(uid, Unit(uid, "activations", args, (dep,)))
             return uid
         for g, (x, y) in pairs:
             deps = [act(x, x.lang), act(y, y.lang), act(x.checkpoint, x.lang), act(y.checkpoint, y.lang)]
             if x.lang != y.lang: deps += [act(x, ref), act(y, ref)]
-            cka.append(Unit(f"cka/{sid(x)}~{sid(y)}", "cka", (("grid", g), ("a", x), ("b", y)), tuple(dict.fromkeys(deps))))
+            cka.append(Unit(f"cka/{sid(x)}~{sid(y)}", "cka", (("grid", g), ("a", x), ("b", y)),
+                            tuple(dict.fromkeys(deps))))
         later += list(acts.values())
     if "stitching" in a:
-        later += [Unit(_stitch_id(layer, v, k, f, e), "stitching", (("grid", g), ("variant", v), ("draw", k), ("front", f), ("end", e), ("layer", layer)),
+        later += [Unit(_stitch_id(layer, v, k, f, e), "stitching",
+                       (("grid", g), ("variant", v), ("draw", k), ("front", f), ("end", e), ("layer", layer)),
                        tuple(dict.fromkeys((f"subnetwork/{sid(f)}", f"subnetwork/{sid(e)}"))))
                   for g, v, k, f, e in stitch_pairs(cfg) for layer in cfg.stitch_layers]
     return U + sorted(later, key=_models_of) + cka  # stable: each kind keeps its order within a group of checkpoints
 
 # %% ../nbs/07a_plan.ipynb #62ba17ec
-HUB_ROWS = {"xnli": {"train": 392_702, "dev": 2_490, "test": 5_010}, "paws-x": {"train": 49_401, "dev": 2_000, "test": 2_000},
-            "marc": {"train": 200_000, "dev": 5_000, "test": 5_000}, "wikiann": {"train": 20_000, "dev": 10_000, "test": 10_000}}  # rows per language (WikiANN: en, de, fr, es, zh)
+HUB_ROWS = {"xnli": {"train": 392_702, "dev": 2_490, "test": 5_010},
+            "paws-x": {"train": 49_401, "dev": 2_000, "test": 2_000},
+            # rows per language (WikiANN: en, de, fr, es, zh)
+            "marc": {"train": 200_000, "dev": 5_000, "test": 5_000},
+            "wikiann": {"train": 20_000, "dev": 10_000, "test": 10_000}}
 
 PRUNE_STEPS = 5  # accepted pruning steps assumed per subnetwork by `study_plan`
 
@@ -145,23 +166,27 @@ def _rows(task:str, lang:str, split:str, n:int|None) -> int:
     if _local(task): return len(load_task(task, lang, split))
     from subnet_nb.data import PRUNE_FRACTION
     base = HUB_ROWS[task]["train" if split == PRUNE_SPLIT else split]
-    return int(base*PRUNE_FRACTION) if split == PRUNE_SPLIT else int(base*(1 - PRUNE_FRACTION)) if split == "train" else base
+    if split == PRUNE_SPLIT: return int(base*PRUNE_FRACTION)
+    return int(base*(1 - PRUNE_FRACTION)) if split == "train" else base
 
 # %% ../nbs/07a_plan.ipynb #7894aee6
 def _tokens(task:str, lang:str, cfg:StudyConfig, tok) -> float:
     "Mean tokens per input: measured on up to 200 rows of local data, else `max_length` (an upper bound)."
     if tok is None or not _local(task): return float(cfg.max_length)
-    ds = tokenize_task(load_task(task, lang, "test", n=min(200, len(load_task(task, lang, "test"))), seed=0), tok, task, cfg.max_length)
+    ds = tokenize_task(load_task(task, lang, "test", n=min(200, len(load_task(task, lang, "test"))), seed=0), tok, task,
+                       cfg.max_length)
     return float(np.mean([len(x) for x in ds["input_ids"]]))
 
 # %% ../nbs/07a_plan.ipynb #4edb98ac
 def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
-    "Per unit kind: units, examples and tokens processed, and token-layer passes (forward, train, frozen-weight backward) counted in whole-model equivalents."
+    "Per unit kind: units, examples, tokens, and token passes (forward, train, frozen backward) in model units."
     L = model_layers(cfg.model)
     units = plan(cfg)
     T = {(t, l): _tokens(t, l, cfg, tokenizer) for t in cfg.tasks for l in cfg.langs}
-    rows = {k: dict(units=0, examples=0.0, tokens=0.0, fwd=0.0, train=0.0, grad=0.0) for k in dict.fromkeys(u.kind for u in units)}
-    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0, new=True):  # n examples (new: not counted before); fwd/train/grad: passes, as shares of the model
+    rows = {k: dict(units=0, examples=0.0, tokens=0.0, fwd=0.0, train=0.0, grad=0.0)
+            for k in dict.fromkeys(u.kind for u in units)}
+    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0,
+            new=True):  # n examples (new: not counted before); fwd/train/grad: passes, as shares of the model
         r, t = rows[kind], T[(task, lang)]
         if new: r["examples"] += n; r["tokens"] += n*t
         r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
@@ -179,25 +204,31 @@ def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
             t, l = k["sub"].task, k["sub"].lang
             add("subnetwork", t, l, _rows(t, l, pr.split, pr.n), grad=PRUNE_STEPS + 1)
             add("subnetwork", t, l, _rows(t, l, pr.stop_split, pr.stop_n), fwd=PRUNE_STEPS + 2)
-        elif u.kind == "validation": add("validation", k["sub"].task, k["sub"].lang, _rows(k["sub"].task, k["sub"].lang, "test", cfg.n_eval), fwd=4)
+        elif u.kind == "validation":
+            add("validation", k["sub"].task, k["sub"].lang, _rows(k["sub"].task, k["sub"].lang, "test", cfg.n_eval),
+                fwd=4)
         elif u.kind == "transfer":
-            for l in cfg.langs: add("transfer", k["ckpt"].task, l, _rows(k["ckpt"].task, l, "test", cfg.n_eval), fwd=len(cfg.langs) + 1)
-        elif u.kind == "activations": add("activations", probe, k["lang"], _rows(probe, k["lang"], ck["split"], ck["n"]), fwd=1)
+            for l in cfg.langs:
+                add("transfer", k["ckpt"].task, l, _rows(k["ckpt"].task, l, "test", cfg.n_eval), fwd=len(cfg.langs) + 1)
+        elif u.kind == "activations":
+            add("activations", probe, k["lang"], _rows(probe, k["lang"], ck["split"], ck["n"]), fwd=1)
         elif u.kind == "stitching":
             t, l, layer = k["end"].task, k["end"].lang, k["layer"]
             front, end = (layer + 1)/L, (L - layer - 1)/L
             ntr, nte = _rows(t, l, "train", ss.n_train), _rows(t, l, "test", ss.n_test)
-            add("stitching", t, l, ntr + nte, fwd=front)  # front states (the end's own are reused across stitches: not counted)
+            # front states (the end's own are reused across stitches: not counted)
+            add("stitching", t, l, ntr + nte, fwd=front)
             add("stitching", t, l, ntr, grad=ss.epochs*end, new=False)
             add("stitching", t, l, nte, fwd=3*end, new=False)  # init, stitched and own scores
-            if ss.patience: add("stitching", t, l, ss.holdout, fwd=front + (ss.epochs + 1)*end)  # the stop rule's rows: front states, every epoch's loss
+            # the stop rule's rows: front states, every epoch's loss
+            if ss.patience: add("stitching", t, l, ss.holdout, fwd=front + (ss.epochs + 1)*end)
     df = pd.DataFrame(rows).T
     df.index.name = "kind"
     return df
 
 # %% ../nbs/07a_plan.ipynb #a4c7862d
 def _cka_madds(cfg:StudyConfig) -> float:
-    "Multiply-adds of one CKA unit as `cka_compare` computes it: three measures' matrices, two measures' permutations and half-samples."
+    "Multiply-adds of one CKA unit as `cka_compare` computes it: matrices, permutations and half-samples."
     c, L, d = cfg.cka, model_layers(cfg.model), model_config(cfg.model).hidden_size
     n = _rows(cfg.probe_task, cfg.langs[0], c["split"], c["n"])
     if n < d: fixed, perm, rep = 2*L*n*n*d + L*L*n*n, L*n*n, 3*L*(n//2)**2  # Gram matrices, then re-indexed sums
@@ -216,7 +247,7 @@ def _matmul_rate(device:str, size:int=1024) -> float:
 
 # %% ../nbs/07a_plan.ipynb #275f860e
 def fwd_flops(cfg:StudyConfig) -> float:
-    "Floating-point operations of a forward pass per token of `cfg.model` at `max_length`: the linear layers and attention."
+    "Forward-pass FLOPs per token of `cfg.model` at `max_length`: the linear layers and attention."
     config = model_config(cfg.model)
     H, F = config.hidden_size, config.intermediate_size
     return 2*config.num_hidden_layers*(4*H*H + 2*H*F + 2*cfg.max_length*H)
@@ -225,15 +256,18 @@ def fwd_flops(cfg:StudyConfig) -> float:
 def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
               model_passes:bool=True, # time the model's passes (else only the device's float32 matrix-product rate)
              ) -> dict:
-    "Seconds per token of a forward pass, a training step and a frozen-weight backward pass of a random-weight model of `cfg.model`'s architecture; float32 multiply-adds per second."
+    "Seconds per token of a forward, training and frozen backward pass of a random model; float32 madds/s."
     import transformers
     config = model_config(cfg.model)
     device = device or cfg.device
     if device.startswith("cuda") and not torch.cuda.is_available(): device = "cpu"
     torch.manual_seed(0)
-    with quiet_transformers(): model = transformers.AutoModelForSequenceClassification.from_config(config).to(device) if model_passes else None
-    bs = max(1, min(cfg.stitch_settings.batch_size, 2 if device == "cpu" else 32))  # a CPU is near its throughput at a few sequences
-    x = {"input_ids": torch.randint(5, config.vocab_size, (bs, cfg.max_length), device=device), "attention_mask": torch.ones(bs, cfg.max_length, dtype=torch.long, device=device),
+    with quiet_transformers():
+        model = transformers.AutoModelForSequenceClassification.from_config(config).to(device) if model_passes else None
+    # a CPU is near its throughput at a few sequences
+    bs = max(1, min(cfg.stitch_settings.batch_size, 2 if device == "cpu" else 32))
+    x = {"input_ids": torch.randint(5, config.vocab_size, (bs, cfg.max_length), device=device),
+         "attention_mask": torch.ones(bs, cfg.max_length, dtype=torch.long, device=device),
          "labels": torch.zeros(bs, dtype=torch.long, device=device)}
     def timed(fn):
         fn()  # warm-up
@@ -269,7 +303,7 @@ def n_parameters(config) -> int:
 
 # %% ../nbs/07a_plan.ipynb #17aad1c0
 def plan_disk(cfg:StudyConfig) -> dict:
-    "Bytes the result store needs: checkpoints, activations, tables; and the largest front-state cache of one stitch (memory, or disk above `state_gb`)."
+    "Bytes the store needs: checkpoints, activations, tables; one stitch's largest front-state cache."
     conf, units = model_config(cfg.model), plan(cfg)
     n_params = n_parameters(conf)
     L, H = conf.num_hidden_layers, conf.hidden_size
@@ -279,17 +313,20 @@ def plan_disk(cfg:StudyConfig) -> dict:
     ss = cfg.stitch_settings
     state = max(((_rows(e.task, e.lang, "train", ss.n_train) + _rows(e.task, e.lang, "test", ss.n_test))
                  *cfg.max_length*H*4 for e in ends), default=0)
-    return {"checkpoints": sum(u.kind == "finetune" for u in units)*n_params*4, "activations": sum(u.kind == "activations" for u in units)*n_cka*L*H*4,
-            "tables and parts": 2_000*len(units) + sum(u.kind == "cka" for u in units)*L*L*200, "stitch front states (per stitch)": state, "params": n_params}
+    return {"checkpoints": sum(u.kind == "finetune" for u in units)*n_params*4,
+            "activations": sum(u.kind == "activations" for u in units)*n_cka*L*H*4,
+            "tables and parts": 2_000*len(units) + sum(u.kind == "cka" for u in units)*L*L*200,
+            "stitch front states (per stitch)": state, "params": n_params}
 
 # %% ../nbs/07a_plan.ipynb #d70340f4
 def study_plan(cfg:StudyConfig, timing:bool=True, tflops:float|None=None, tokenizer=None) -> tuple[pd.DataFrame, dict]:
-    "Units, examples, tokens and estimated hours per kind of unit (timed here, or at `tflops` effective TFLOP/s), and the disk the store needs."
+    "Units, examples, tokens and estimated hours per kind (timed here, or at `tflops`), and the disk needed."
     w = plan_work(cfg, tokenizer)
     disk = plan_disk(cfg)
     if timing or tflops:
         cal = calibrate(cfg, model_passes=not tflops)  # at a given throughput nothing needs timing
-        rate = {k: (cal[k] if not tflops else cal["fwd_flops_per_token"]*f/(tflops*1e12)) for k, f in (("fwd", 1), ("train", 3), ("grad", 2))}
+        rate = {k: (cal[k] if not tflops else cal["fwd_flops_per_token"]*f/(tflops*1e12))
+                for k, f in (("fwd", 1), ("train", 3), ("grad", 2))}
         w["hours"] = (w.fwd*rate["fwd"] + w.train*rate["train"] + w.grad*rate["grad"])/3600
         cal["cka_madds_per_s"] = tflops*1e12/2 if tflops else cal["madds_f32"]  # CKA runs on the study's device too
         if "cka" in w.index: w.loc["cka", "hours"] = w.loc["cka", "units"]*_cka_madds(cfg)/cal["cka_madds_per_s"]/3600
@@ -303,17 +340,26 @@ def format_plan(cfg:StudyConfig, w:pd.DataFrame, disk:dict, tflops:float|None=No
     cal = disk.get("calibration")
     t = w[["units", "examples", "tokens"]].astype(float).map(lambda v: f"{v:,.0f}")
     if "hours" in w: t["est. hours"] = w["hours"].map(lambda h: f"{h:,.2f}")
-    lines = [f"plan of {cfg.model} on {', '.join(cfg.tasks)} x {', '.join(cfg.langs)}; checkpoints {list(cfg.checkpoints)}, seeds {list(cfg.seeds)} "
-             f"(config {cfg.digest()})", t.to_string(), f"total: {int(w.units.sum()):,} units, {w.tokens.sum():,.0f} tokens"]
+    lines = [f"plan of {cfg.model} on {', '.join(cfg.tasks)} x {', '.join(cfg.langs)}; checkpoints "
+             f"{list(cfg.checkpoints)}, seeds {list(cfg.seeds)} "
+             f"(config {cfg.digest()})", t.to_string(),
+             f"total: {int(w.units.sum()):,} units, {w.tokens.sum():,.0f} tokens"]
     if "hours" in w:
-        where = f"at an assumed {tflops:g} effective TFLOP/s" if tflops else f"timed on {cal['device']} ({cal['gflops_fwd']:.0f} effective GFLOP/s forward)"
-        lines.append(f"estimated wall time: {w.hours.sum():,.1f} h on one device, {where}; CKA on the same device at {cal['cka_madds_per_s']/1e9:,.0f} G float32 multiply-adds/s")
-    lines.append(f"disk: checkpoints {gb(disk['checkpoints'])} ({disk['params']/1e6:.0f}M parameters each), activations {gb(disk['activations'])}, "
-                 f"tables {gb(disk['tables and parts'])}; one stitch's front states {gb(disk['stitch front states (per stitch)'])} "
-                 f"({'memory' if disk['stitch front states (per stitch)'] <= cfg.stitch_settings.state_gb*1e9 else 'disk: above state_gb'})")
-    lines.append(f"assumes {PRUNE_STEPS} accepted pruning steps per subnetwork; Hub inputs not on this machine at max_length={cfg.max_length} tokens (an upper bound); "
+        where = (f"at an assumed {tflops:g} effective TFLOP/s" if tflops
+                 else f"timed on {cal['device']} ({cal['gflops_fwd']:.0f} effective GFLOP/s forward)")
+        lines.append(f"estimated wall time: {w.hours.sum():,.1f} h on one device, {where}; CKA on the same device at "
+                     f"{cal['cka_madds_per_s']/1e9:,.0f} G float32 multiply-adds/s")
+    in_memory = disk['stitch front states (per stitch)'] <= cfg.stitch_settings.state_gb*1e9
+    lines.append(f"disk: checkpoints {gb(disk['checkpoints'])} ({disk['params']/1e6:.0f}M parameters each), "
+                 f"activations {gb(disk['activations'])}, "
+                 f"tables {gb(disk['tables and parts'])}; one stitch's front states "
+                 f"{gb(disk['stitch front states (per stitch)'])} "
+                 f"({'memory' if in_memory else 'disk: above state_gb'})")
+    lines.append(f"assumes {PRUNE_STEPS} accepted pruning steps per subnetwork; Hub inputs not on this machine at "
+                 f"max_length={cfg.max_length} tokens (an upper bound); "
                  "checkpoint loading and result writing not counted -- an estimate, not a measurement"
-                 + ("; early-stopped stitches counted at all their epochs (an upper bound)" if cfg.stitch_settings.patience else ""))
+                 + ("; early-stopped stitches counted at all their epochs (an upper bound)"
+                    if cfg.stitch_settings.patience else ""))
     return "\n".join(lines)
 
 # %% ../nbs/07a_plan.ipynb #a832f0a6

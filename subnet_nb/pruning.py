@@ -46,9 +46,10 @@ def _normalise(heads, mlps, normalize_layers, minmax):
 
 # %% ../nbs/03_pruning.ipynb #5a8729fc
 def _example_losses(task, logits, labels) -> torch.Tensor:
-    "Each example's own loss: cross-entropy of its label, or the mean cross-entropy over its labelled words (token tasks)."
+    "Each example's own loss: its label's cross-entropy, or the mean over its labelled words (token tasks)."
     if task.kind != "token": return torch.nn.functional.cross_entropy(logits, labels, reduction="none")
-    tok = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none", ignore_index=-100)  # (batch, tokens)
+    # (batch, tokens)
+    tok = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none", ignore_index=-100)
     return tok.sum(1)/(labels != -100).sum(1).clamp_min(1)
 
 # %% ../nbs/03_pruning.ipynb #d3711495
@@ -57,18 +58,21 @@ def importance(model, # a fine-tuned BERT-family classifier
                task, # the task (for the loss and the score)
                head_mask=None, # current (n_layers, n_heads) mask, default all ones
                mlp_mask=None, # current (n_layers,) mask, default all ones
-               per_example:bool=True, # E_x |dL(x)/dmask| (Michel et al.); False: |dL(batch)/dmask| summed over batches (the original code's form)
+               per_example:bool=True,
+               # E_x |dL(x)/dmask| (Michel et al.); False: |dL(batch)/dmask| summed over batches (the original code's
+               # form)
                normalize_layers:bool=True, # divide each layer's head scores by their L2 norm
                minmax:bool=True, # min-max scale heads and MLPs to [0, 1]
                progress:bool=False,
               ) -> Importance:
-    "|dL/dmask| of every head and MLP, per example (default) or per batch, summed over `loader` per token, and the task score of the same pass."
+    "|dL/dmask| of every head and MLP, per example (or batch), summed over `loader` per token; the pass's score."
     task = get_task(task) if isinstance(task, str) else task
     L, H = model_shape(model)
     dev = next(model.parameters()).device
     hm = torch.ones(L, H, device=dev) if head_mask is None else torch.as_tensor(head_mask, dtype=torch.float32).to(dev)
     mm = torch.ones(L, device=dev) if mlp_mask is None else torch.as_tensor(mlp_mask, dtype=torch.float32).to(dev)
-    h_imp, m_imp, n_tok, preds, golds = torch.zeros(L, H, dtype=torch.float64), torch.zeros(L, dtype=torch.float64), 0, [], []
+    h_imp, m_imp = torch.zeros(L, H, dtype=torch.float64), torch.zeros(L, dtype=torch.float64)
+    n_tok, preds, golds = 0, [], []
     was_training, grads = model.training, [p.requires_grad for p in model.parameters()]
     model.eval()
     for p in model.parameters(): p.requires_grad_(False)
@@ -76,11 +80,13 @@ def importance(model, # a fine-tuned BERT-family classifier
         for b in tqdm(loader, disable=not progress, desc="importance"):
             b = {k: v.to(dev) for k, v in b.items()}
             rows = (len(b["labels"]),) if per_example else ()
-            hv, mv = hm.expand(*rows, L, H).clone().requires_grad_(True), mm.expand(*rows, L).clone().requires_grad_(True)
+            hv = hm.expand(*rows, L, H).clone().requires_grad_(True)
+            mv = mm.expand(*rows, L).clone().requires_grad_(True)
             with masked(model, head_mask=hv, mlp_mask=mv): out = model(**b)
             loss = _example_losses(task, out.logits, b["labels"]).sum() if per_example else out.loss
             gh, gm = torch.autograd.grad(loss, [hv, mv])
-            h_imp += gh.abs().reshape(-1, L, H).sum(0).double().cpu(); m_imp += gm.abs().reshape(-1, L).sum(0).double().cpu()
+            h_imp += gh.abs().reshape(-1, L, H).sum(0).double().cpu()
+            m_imp += gm.abs().reshape(-1, L).sum(0).double().cpu()
             n_tok += int(b["attention_mask"].sum())
             extend_predictions(preds, golds, out.logits, b["labels"])
     finally:
@@ -111,9 +117,11 @@ class Subnetwork:
 def save_subnetwork(sub:Subnetwork, path:str|Path):
     "Save as `path.safetensors` (masks, importance) and `path.json` (scores, metadata), each atomically."
     path = Path(path)
-    t = {"head_mask": sub.head_mask, "mlp_mask": sub.mlp_mask, "head_importance": sub.head_importance, "mlp_importance": sub.mlp_importance}
+    t = {"head_mask": sub.head_mask, "mlp_mask": sub.mlp_mask, "head_importance": sub.head_importance,
+         "mlp_importance": sub.mlp_importance}
     save_tensors(path.with_suffix(".safetensors"), {k: v.float().contiguous() for k, v in t.items()})
-    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps({"scores": sub.scores, "meta": sub.meta}, indent=1)))
+    atomic_write(path.with_suffix(".json"),
+                 lambda p: p.write_text(json.dumps({"scores": sub.scores, "meta": sub.meta}, indent=1)))
 
 def load_subnetwork(path:str|Path) -> Subnetwork:
     "Load a subnetwork saved by `save_subnetwork`."
@@ -124,7 +132,7 @@ def load_subnetwork(path:str|Path) -> Subnetwork:
 
 # %% ../nbs/03_pruning.ipynb #b1e46523
 def _step(head_mask, mlp_mask, imp:Importance, n_heads:int, n_mlps:int):
-    "Masks with the `n_heads` least important kept heads and `n_mlps` least important kept MLPs removed (None if nothing to remove)."
+    "Masks without the `n_heads` least important kept heads and `n_mlps` MLPs (None if nothing to remove)."
     hm, mm = head_mask.clone(), mlp_mask.clone()
     kept = hm.flatten().nonzero().flatten()
     if n_heads and len(kept) > n_heads:
@@ -150,21 +158,26 @@ class PruneConfig(Settings):
     stop_split: str = "dev"  # where the stop rule is judged: "dev" or "prune", not `split`
     stop_n: int|None = None  # rows of `stop_split` (None: all; drawn with seed 0, the same for every seed)
     threshold: float = 0.9  # keep at least this share of the unmasked score (or of its margin over chance)
-    criterion: str = "relative"  # "relative" (score >= threshold x base) or "above_chance" ((score - chance)/(base - chance) >= threshold)
+    # "relative" (score >= threshold x base) or "above_chance" ((score - chance)/(base - chance) >= threshold)
+    criterion: str = "relative"
     schedule: str = "michel"  # "michel" (heads) or "prasanna" (heads and MLPs in phases)
     per_example: bool = True  # importance per example (Michel et al.) or per batch (the original code)
     alpha: float = 0.05  # level of the test "the unmasked model is above chance on the stop sample"
     batch_size: int = 32  # of the importance passes (the stop sample runs at 64)
     max_length: int = 64
     def __post_init__(self):
-        if self.schedule not in SCHEDULES: raise ValueError(f"unknown prune schedule {self.schedule!r}; choose from {sorted(SCHEDULES)}")
-        if self.criterion not in CRITERIA: raise ValueError(f"unknown prune criterion {self.criterion!r}; choose from {list(CRITERIA)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown prune schedule {self.schedule!r}; choose from {sorted(SCHEDULES)}")
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"unknown prune criterion {self.criterion!r}; choose from {list(CRITERIA)}")
         if not 0 < self.threshold <= 1: raise ValueError(f"prune threshold must be in (0, 1], got {self.threshold}")
         for name, s in (("split", self.split), ("stop_split", self.stop_split)):
             if s not in (PRUNE_SPLIT, "dev"):
-                raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not its test data; use 'prune' or 'dev'")
+                raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not "
+                                 "its test data; use 'prune' or 'dev'")
         if self.split == self.stop_split:
-            raise ValueError(f"split and stop_split are both {self.split!r}: the stop rule must be judged on other rows than importance")
+            raise ValueError(f"split and stop_split are both {self.split!r}: the stop rule must be judged on other "
+                             "rows than importance")
 
 # %% ../nbs/03_pruning.ipynb #3bcd9b2f
 def _prune_loaders(task:str, lang:str, tokenizer, seed:int, block_seed:int, p:PruneConfig):
@@ -173,29 +186,34 @@ def _prune_loaders(task:str, lang:str, tokenizer, seed:int, block_seed:int, p:Pr
     rows = load_task(task, lang, p.split, n=p.n, seed=seed, disjoint=p.n is not None, block_seed=block_seed)
     loader = make_loader(tokenize_task(rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=p.batch_size)
     stop_rows = load_task(task, lang, p.stop_split, n=p.stop_n, seed=0)
-    return rows, loader, make_loader(tokenize_task(stop_rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=64, by_length=True)
+    return rows, loader, make_loader(tokenize_task(stop_rows, tokenizer, t, p.max_length), tokenizer, t, batch_size=64,
+                                     by_length=True)
 
 # %% ../nbs/03_pruning.ipynb #44808c2a
 def _stop_rule(model, t, stop, p:PruneConfig) -> tuple:
-    "The unmasked model's score on the stop sample (tested against chance), the chance level, and the rule a mask must pass (None: keep all)."
+    "The unmasked model's stop-sample score (tested against chance), the chance level, the rule a mask must pass."
     p0, golds = predict(model, stop)
     n_perm = 1000 if t.kind == "seq" else 100  # entity F1 is costly to recompute
     base = above_chance(t, p0, golds, p.alpha, n_perm=n_perm)
-    chance = float(chance_null(t, golds, golds, n_perm=n_perm).mean())  # the label-prior guesser's mean score on the stop sample
+    # the label-prior guesser's mean score on the stop sample
+    chance = float(chance_null(t, golds, golds, n_perm=n_perm).mean())
     if p.criterion == "relative": return base, chance, lambda score: score >= p.threshold*base["score"]
-    if not (base["above_chance"] and base["score"] > chance): return base, chance, None  # no margin over chance: nothing to keep
+    # no margin over chance: nothing to keep
+    if not (base["above_chance"] and base["score"] > chance): return base, chance, None
     return base, chance, lambda score: (score - chance)/(base["score"] - chance) >= p.threshold
 
 # %% ../nbs/03_pruning.ipynb #9c1836c5
 def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
                     task:str, lang:str, # whose subnetwork
                     seed:int=0, # picks the importance sample: the seed-th disjoint block of `n` rows
-                    block_seed:int=0, # the permutation those blocks come from (the study passes the checkpoint: each prunes on draws of its own)
+                    block_seed:int=0,
+                    # the permutation those blocks come from (the study passes the checkpoint: each prunes on draws of
+                    # its own)
                     settings:PruneConfig|None=None, # how (default: `PruneConfig()`)
                     progress:bool=True,
                     **kwargs, # settings to change by name, e.g. `n=96, criterion="above_chance"`
                    ) -> Subnetwork:
-    "The smallest mask (by iterative importance pruning on held-out rows) that keeps the stop criterion on a second held-out sample."
+    "The smallest mask (iterative importance pruning on held-out rows) keeping the stop rule on a second sample."
     p = (settings or PruneConfig()).update(**kwargs)
     t = get_task(task); check_lang(t, lang)
     torch.manual_seed(seed)
@@ -215,10 +233,14 @@ def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
             (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=p.per_example)
             scores.append(score); imps.append(imp)
     bar.close()
-    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed, block_seed=block_seed, n=len(rows), split=p.split,
-                rows=[str(i) for i in rows["id"]], stop_split=p.stop_split, stop_n=len(stop.dataset), threshold=p.threshold,
-                criterion=p.criterion, schedule=p.schedule, per_example=p.per_example, unmasked_score=base["score"], final_score=scores[-1],
-                chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"], importance_scores=[m.score for m in imps],
+    meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed,
+                block_seed=block_seed, n=len(rows), split=p.split,
+                rows=[str(i) for i in rows["id"]], stop_split=p.stop_split, stop_n=len(stop.dataset),
+                threshold=p.threshold,
+                criterion=p.criterion, schedule=p.schedule, per_example=p.per_example, unmasked_score=base["score"],
+                final_score=scores[-1],
+                chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"],
+                importance_scores=[m.score for m in imps],
                 metric=t.metric)
     return Subnetwork(hm, mm, scores, torch.stack([m.heads for m in imps]), torch.stack([m.mlps for m in imps]), meta)
 
@@ -233,7 +255,8 @@ def cached_subnetwork(cfg, # the `FinetuneConfig` of the checkpoint `model` was 
     from subnet_nb.files import cache_dir
     root = (Path(cache) if cache else cache_dir())/"subnetworks"/cfg.key()
     root.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(json.dumps({"lang": lang, "seed": seed, "version": PRUNING_VERSION, **kwargs}, sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps({"lang": lang, "seed": seed, "version": PRUNING_VERSION, **kwargs},
+                                    sort_keys=True).encode()).hexdigest()[:16]
     path = root/f"{cfg.task}-{lang}-{seed}-{key}"
     with FileLock(str(path) + ".lock"):
         try: return load_subnetwork(path)
@@ -246,19 +269,22 @@ def cached_subnetwork(cfg, # the `FinetuneConfig` of the checkpoint `model` was 
 def retention(model, tokenizer, sub:Subnetwork, # the fine-tuned model, its tokenizer, a subnetwork of it
               split:str="test", n:int|None=None, # rows (default: the whole test split, which pruning never sees)
               max_length:int=64) -> dict:
-    "Unmasked and subnetwork scores of `sub`'s task and language on `split`, their ratio, and the share of the margin over chance kept."
+    "Unmasked and subnetwork scores on `split`, their ratio, and the share of the margin over chance kept."
     task, lang = sub.meta["task"], sub.meta["lang"]
-    loader = make_loader(tokenize_task(load_task(task, lang, split, n=n, seed=0), tokenizer, task, max_length), tokenizer, task, batch_size=64, by_length=True)
+    loader = make_loader(tokenize_task(load_task(task, lang, split, n=n, seed=0), tokenizer, task, max_length),
+                         tokenizer, task, batch_size=64, by_length=True)
     p0, golds = predict(model, loader)
     p1, _ = predict(model, loader, sub.head_mask, sub.mlp_mask)
     base, score = compute_metrics(task, p0, golds)["score"], compute_metrics(task, p1, golds)["score"]
     chance = float(chance_null(task, golds, golds).mean())
-    return {"unmasked": base, "subnetwork": score, "relative": score/base if base > 0 else float("nan"), "chance": chance,
+    return {"unmasked": base, "subnetwork": score, "relative": score/base if base > 0 else float("nan"),
+            "chance": chance,
             "margin_kept": (score - chance)/(base - chance) if base > chance else float("nan"), "n": len(golds)}
 
 # %% ../nbs/03_pruning.ipynb #3fc1b3f4
 def shuffle_mask(mask:torch.Tensor, # (layers, units) mask
-                 per_layer:bool=True, # permute within each layer (the per-layer counts stay) or across all layers (only the total stays)
+                 per_layer:bool=True,
+                 # permute within each layer (the per-layer counts stay) or across all layers (only the total stays)
                  generator:torch.Generator|None=None, # the draw; later draws from it continue its sequence
                 ) -> torch.Tensor:
     "`mask` with its entries permuted at random within each layer, or across all of them."
@@ -267,12 +293,13 @@ def shuffle_mask(mask:torch.Tensor, # (layers, units) mask
 
 # %% ../nbs/03_pruning.ipynb #926f08e6
 def random_subnetwork(sub:Subnetwork, seed:int=0, per_layer:bool=True) -> Subnetwork:
-    "A random control with the same number of kept heads per layer (`per_layer`) or in total, and the same number of MLPs."
+    "A random control with as many kept heads per layer (`per_layer`) or in total, and as many MLPs."
     g = torch.Generator().manual_seed(seed)
     hm = shuffle_mask(sub.head_mask, per_layer, g)
     mm = sub.mlp_mask[torch.randperm(len(sub.mlp_mask), generator=g)]
     return Subnetwork(hm, mm, [], sub.head_importance[:0], sub.mlp_importance[:0],
-                      {**sub.meta, "control": "random_per_layer" if per_layer else "random_total", "control_seed": seed})
+                      {**sub.meta, "control": "random_per_layer" if per_layer else "random_total",
+                       "control_seed": seed})
 
 # %% ../nbs/03_pruning.ipynb #7c016063
 def bad_subnetwork(sub:Subnetwork) -> Subnetwork:
@@ -293,7 +320,9 @@ def transfer_matrix(model, tokenizer, task:str, subs:dict, # {lang: Subnetwork}
     data = {l: tokenize_task(load_task(task, l, split, n=n, seed=seed), tokenizer, task, max_length) for l in langs}
     rows = {"unmasked": {l: s["score"] for l, s in evaluate(model, tokenizer, task, data).items()}}
     for src, sub in subs.items():
-        rows[src] = {l: s["score"] for l, s in evaluate(model, tokenizer, task, data, head_mask=sub.head_mask, mlp_mask=sub.mlp_mask).items()}
+        rows[src] = {l: s["score"]
+                     for l, s in evaluate(model, tokenizer, task, data, head_mask=sub.head_mask,
+                                          mlp_mask=sub.mlp_mask).items()}
     df = pd.DataFrame(rows).T
     df.index.name, df.columns.name = "mask from", "evaluated on"
     return df

@@ -20,7 +20,8 @@ from .config import GRIDS
 from .plan import sid
 from .store import Store, read_tables, SUB_FIELDS, subs_of
 from .intervals import LEVEL, MIN_CHECKPOINTS, Resampler, fmt_table
-from .claims import (grid_name, restrict, mask_stack, mask_table, retention, vs_chance, cka_table, layer_curve, stitch_frame,
+from .claims import (grid_name, restrict, mask_stack, mask_table, retention, vs_chance, cka_table, layer_curve,
+                              stitch_frame,
                               stitch_est, stitch_table, findings, design)
 
 # %% auto #0
@@ -40,9 +41,11 @@ def fig_mask_grids(T:dict) -> plt.Figure:
             axes[i, j].set_title(f"{t} / {l}", fontsize="small")
             sel = m[(m.task == t) & (m.lang == l)]
             if not len(sel):  # every subnetwork of this task and language was left out (not above chance)
-                axes[i, j].text(0.5, 0.5, "none above\nchance", ha="center", va="center", transform=axes[i, j].transAxes); axes[i, j].grid(False); continue
+                axes[i, j].text(0.5, 0.5, "none above\nchance", ha="center", va="center",
+                                transform=axes[i, j].transAxes); axes[i, j].grid(False); continue
             im = matrix_image(axes[i, j], mask_stack(sel).mean(0).numpy(), vmin=0, vmax=1, cmap="viridis")
-            axes[i, j].set_ylabel("layer" if j == 0 else ""); axes[i, j].set_xlabel("head" if i == len(tasks) - 1 else "")
+            axes[i, j].set_ylabel("layer" if j == 0 else "")
+            axes[i, j].set_xlabel("head" if i == len(tasks) - 1 else "")
     fig.colorbar(im, ax=axes, shrink=0.8, label="share of checkpoints x seeds keeping the head")
     fig.suptitle("Subnetwork masks: keep frequency")
     return fig
@@ -54,7 +57,8 @@ def fig_super_survivors(T:dict) -> plt.Figure:
     tasks, langs = list(dict.fromkeys(m.task)), list(dict.fromkeys(m.lang))
     fig, axes = plt.subplots(1, len(tasks), figsize=(3.6*len(tasks) + 1, 3.2), squeeze=False, constrained_layout=True)
     for ax, t in zip(axes[0], tasks):
-        count = sum(super_survivors(mask_stack(m[(m.task == t) & (m.lang == l)])).float() for l in langs if ((m.task == t) & (m.lang == l)).any())
+        count = sum(super_survivors(mask_stack(m[(m.task == t) & (m.lang == l)])).float() for l in langs
+                    if ((m.task == t) & (m.lang == l)).any())
         im = matrix_image(ax, count.numpy(), vmin=0, vmax=len(langs), cmap="rocket_r")
         fig.colorbar(im, ax=ax, label="languages")
         ax.set(title=f"{t}: super-survivors", xlabel="head", ylabel="layer")
@@ -64,7 +68,8 @@ def fig_super_survivors(T:dict) -> plt.Figure:
 def fig_tsne(out:str|Path, T:dict, seed:int=0) -> plt.Figure:
     "t-SNE of the unmasked head-importance vectors of every subnetwork: colour = task, marker = language."
     m = T["masks"]
-    X = np.stack([load_subnetwork(Path(out)/"subnetworks"/sid(s)).head_importance[0].flatten().numpy() for s in subs_of(m)])
+    X = np.stack([load_subnetwork(Path(out)/"subnetworks"/sid(s)).head_importance[0].flatten().numpy()
+                  for s in subs_of(m)])
     xy = tsne_coords(X, seed=seed)
     fig, ax = plt.subplots(figsize=(5.2, 4.2), constrained_layout=True)
     sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=m.task.to_numpy(), style=m.lang.to_numpy(), s=70, ax=ax)
@@ -74,7 +79,7 @@ def fig_tsne(out:str|Path, T:dict, seed:int=0) -> plt.Figure:
 
 # %% ../nbs/08b_report.ipynb #f9c913f4
 def fig_validation(T:dict, rs:Resampler|None=None) -> plt.Figure:
-    "Test score relative to the unmasked model of the subnetworks and their random and bad controls, per task, with 95 % intervals."
+    "Subnetworks' and controls' test score relative to the unmasked model, per task, with 95 % intervals."
     rs = rs or Resampler(T)
     r = retention(T, rs)
     fig, ax = plt.subplots(figsize=(1.6 + 1.8*len(set(i[0] for i in r.index)), 3.4), constrained_layout=True)
@@ -83,7 +88,8 @@ def fig_validation(T:dict, rs:Resampler|None=None) -> plt.Figure:
         e = r.loc[[(t, v) for t in tasks]]
         x = np.arange(len(tasks)) + (k - 1)*0.26
         val = e["relative score"].to_numpy(float)
-        ax.bar(x, val, width=0.25, label=v, yerr=[val - e["relative score low"], e["relative score high"] - val], capsize=3)
+        ax.bar(x, val, width=0.25, label=v, yerr=[val - e["relative score low"], e["relative score high"] - val],
+               capsize=3)
     ax.axhline(1, color="k", lw=0.8, ls="--")
     ax.set(xticks=range(len(tasks)), xticklabels=tasks, xlabel="task", ylabel="test score / unmasked score",
            title="Subnetworks against same-size controls (95 % intervals)")
@@ -92,7 +98,7 @@ def fig_validation(T:dict, rs:Resampler|None=None) -> plt.Figure:
 
 # %% ../nbs/08b_report.ipynb #6eb8b33e
 def fig_retention(T:dict) -> plt.Figure:
-    "Each subnetwork's score ratio on its stop sample (what pruning saw) against its ratio on test (what it did not), by task."
+    "Each subnetwork's score ratio on its stop sample (seen in pruning) against on test (unseen), by task."
     m, v = T["masks"], T["validation"]
     sub = v[v.variant == "subnetwork"].set_index(list(SUB_FIELDS)).relative
     d = m.assign(stop=m.final_score/m.unmasked_score, test=[sub.get(k, np.nan) for k in subs_of(m)])
@@ -100,19 +106,21 @@ def fig_retention(T:dict) -> plt.Figure:
     sns.scatterplot(d, x="stop", y="test", hue="task", style="task", s=50, ax=ax)
     lo = float(np.nanmin([d.stop.min(), d.test.min(), 0.5])) - 0.05
     ax.plot([lo, 1.3], [lo, 1.3], color="k", lw=0.8, ls=":")
-    ax.set(xlabel="score ratio on the stop sample (dev)", ylabel="score ratio on test", title="Retention: held-out stop rule vs test")
+    ax.set(xlabel="score ratio on the stop sample (dev)", ylabel="score ratio on test",
+           title="Retention: held-out stop rule vs test")
     return fig
 
 # %% ../nbs/08b_report.ipynb #b1418a5e
 def fig_transfer(T:dict) -> plt.Figure:
-    "Mean over checkpoints and seeds of each language's mask (rows) evaluated on each language (columns), one panel per task."
+    "Each language's mask (rows) on each language (columns), mean over checkpoints and seeds, per task."
     t = T["transfer"]
     tasks = list(dict.fromkeys(t.task))
     fig, axes = plt.subplots(1, len(tasks), figsize=(3.8*len(tasks) + 0.8, 3.4), squeeze=False, constrained_layout=True)
     for ax, task in zip(axes[0], tasks):
         d = t[t.task == task].groupby(["mask_lang", "eval_lang"], sort=False).score.mean().unstack()
         order = ["unmasked"] + [l for l in d.index if l != "unmasked"]
-        sns.heatmap(d.loc[order, [c for c in order if c != "unmasked"]], annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "test score"})
+        sns.heatmap(d.loc[order, [c for c in order if c != "unmasked"]], annot=True, fmt=".2f", cmap="viridis", ax=ax,
+                    cbar_kws={"label": "test score"})
         ax.set(title=task, xlabel="evaluated on", ylabel="mask from")
     return fig
 
@@ -132,7 +140,8 @@ def fig_cka(T:dict, rs:Resampler|None=None) -> plt.Figure:
     a1, a2 = sub[1].subplots(1, 2)
     for g in grids:
         cur = layer_curve(T, rs, g, "value_same")
-        a1.plot(cur.layer, cur.value, marker="o", label=grid_name(g)); a1.fill_between(cur.layer, cur.lo, cur.hi, alpha=0.2)
+        a1.plot(cur.layer, cur.value, marker="o", label=grid_name(g))
+        a1.fill_between(cur.layer, cur.lo, cur.hi, alpha=0.2)
     a1.set(ylim=(-0.05, 1.05), xlabel="layer", ylabel="same-layer CKA", title="same inputs through two masks")
     a1.legend(fontsize="x-small", loc="lower left")
     if "languages" in grids:
@@ -147,14 +156,16 @@ def fig_cka(T:dict, rs:Resampler|None=None) -> plt.Figure:
 
 # %% ../nbs/08b_report.ipynb #99b1dbab
 def fig_stitching(T:dict, rs:Resampler|None=None) -> plt.Figure:
-    "RA_self by layer for each grid (matched stitches) and for each control against its matched pairs, with 95 % intervals."
+    "RA_self by layer per grid (matched stitches) and per control against its pairs, with 95 % intervals."
     rs, s = rs or Resampler(T), stitch_frame(T)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
     layers = sorted(s.layer.unique())
     def curve(ax, d, label, off):
         e = [stitch_est(rs, d[d.layer == l]) for l in layers]
         x = np.array(layers, dtype=float) + off
-        ax.errorbar(x, [q["value"] for q in e], yerr=[[q["value"] - q["lo"] for q in e], [q["hi"] - q["value"] for q in e]], marker="o", capsize=3, label=label)
+        ax.errorbar(x, [q["value"] for q in e],
+                    yerr=[[q["value"] - q["lo"] for q in e], [q["hi"] - q["value"] for q in e]], marker="o", capsize=3,
+                    label=label)
     base = s[(s.variant == "none") & (s.grid != "identity")]
     for k, (g, d) in enumerate(base.groupby("grid", sort=False)): curve(a1, d, grid_name(g), 0.08*(k - 2))
     ctrl_pairs = s[s.variant != "none"]
@@ -178,9 +189,11 @@ def fig_mi(T:dict) -> plt.Figure:
     order = [grid_name(g) for g in GRIDS if grid_name(g) in set(d.grid)]
     fig, ax = plt.subplots(figsize=(6, 3.4), constrained_layout=True)
     sns.boxplot(d, x="grid", y="nmi_net", order=order, color="0.9", showfliers=False, ax=ax)
-    sns.stripplot(d, x="grid", y="nmi_net", order=order, hue="p < 0.05", hue_order=["no", "yes"], dodge=False, size=4, ax=ax)
+    sns.stripplot(d, x="grid", y="nmi_net", order=order, hue="p < 0.05", hue_order=["no", "yes"], dodge=False, size=4,
+                  ax=ax)
     ax.axhline(0, color="k", lw=0.8, ls=":")
-    ax.set(xlabel="pair grid", ylabel="NMI of the masks − null mean", title="Mask mutual information (null: random heads within each layer)")
+    ax.set(xlabel="pair grid", ylabel="NMI of the masks − null mean",
+           title="Mask mutual information (null: random heads within each layer)")
     ax.tick_params(axis="x", labelrotation=15)
     return fig
 
@@ -193,23 +206,31 @@ class Figure:
     caption: str
     min_rows: int = 1
 
+# %% ../nbs/08b_report.ipynb #0a12es01
 FIGURES = {
-    "masks": Figure(lambda T, rs, out: fig_mask_grids(T), "masks", "Share of checkpoints x seeds that keep each head, per task and language."),
+    "masks": Figure(lambda T, rs, out: fig_mask_grids(T), "masks",
+                    "Share of checkpoints x seeds that keep each head, per task and language."),
     "super_survivors": Figure(lambda T, rs, out: fig_super_survivors(T), "masks",
                               "Heads kept by every checkpoint and seed (super-survivors), counted over languages."),
     "validation": Figure(lambda T, rs, out: fig_validation(T, rs), "validation",
-                         "Test score relative to the unmasked model; bars: 95 % intervals over checkpoints, seeds and test items."),
+                         "Test score relative to the unmasked model; bars: 95 % intervals over checkpoints, seeds and "
+                         "test items."),
     "retention": Figure(lambda T, rs, out: fig_retention(T), "validation",
-                        "Each subnetwork's score ratio on the stop sample against its ratio on test; dotted: equality."),
+                        "Each subnetwork's score ratio on the stop sample against its ratio on test; dotted: "
+                        "equality."),
     "transfer": Figure(lambda T, rs, out: fig_transfer(T), "transfer",
-                       "Each language's mask (rows) evaluated on each language's test set (columns), mean over checkpoints and seeds."),
+                       "Each language's mask (rows) evaluated on each language's test set (columns), mean over "
+                       "checkpoints and seeds."),
     "cka": Figure(lambda T, rs, out: fig_cka(T, rs), "cka", "Top: same-input CKA between layers, mean over pairs. "
                   "Bottom: same-layer CKA per layer; bands: 95 % intervals over checkpoints and seeds."),
     "stitching": Figure(lambda T, rs, out: fig_stitching(T, rs), "stitching",
-                        "RA_self = stitched score / the end's trained self-stitch; bars: 95 % intervals over checkpoints, seeds and test items."),
-    "mutual_information": Figure(lambda T, rs, out: fig_mi(T), "mi", "Normalised MI of the masks net of its within-layer null mean, one point per pair."),
+                        "RA_self = stitched score / the end's trained self-stitch; bars: 95 % intervals over "
+                        "checkpoints, seeds and test items."),
+    "mutual_information": Figure(lambda T, rs, out: fig_mi(T), "mi",
+                                 "Normalised MI of the masks net of its within-layer null mean, one point per pair."),
     "tsne": Figure(lambda T, rs, out: fig_tsne(out, T), "masks",
-                   "t-SNE of the unmasked model's head importance on each subnetwork's sample (positions are not distances).", min_rows=5)}
+                   "t-SNE of the unmasked model's head importance on each subnetwork's sample (positions are not "
+                   "distances).", min_rows=5)}
 
 # %% ../nbs/08b_report.ipynb #95203781
 def draw_figures(out:Path, # the study folder (t-SNE reads its subnetworks)
@@ -230,22 +251,28 @@ def _header(man:dict, cfg, T0:dict, n_boot:int, exclude_chance:bool) -> list:
     "The report's opening lines: what ran where, the design its intervals rest on, how they are made, and the findings."
     code, mach = man.get("code", {}), man.get("machine", {})
     md = [f"# Study report: {cfg.model}", "",
-          f"Tasks {', '.join(cfg.tasks)}; languages {', '.join(cfg.langs)}. {man['units_done']} of {man['units_total']} units done. "
-          f"Config digest `{man.get('config_digest', cfg.digest())}`; subnet_nb {man['version']} (source `{code.get('source_sha256', '?')}`"
+          f"Tasks {', '.join(cfg.tasks)}; languages {', '.join(cfg.langs)}. {man['units_done']} of "
+          f"{man['units_total']} units done. "
+          f"Config digest `{man.get('config_digest', cfg.digest())}`; subnet_nb {man['version']} (source "
+          f"`{code.get('source_sha256', '?')}`"
           f"{', git ' + code['git'] if code.get('git') else ''}), torch {man['torch']}.", "",
-          f"Machine: {mach.get('cpu', 'not recorded')}, {mach.get('cores', '?')} cores ({mach.get('cpu_capability', '?')}), torch threads {mach.get('torch_threads', '?')}, "
+          f"Machine: {mach.get('cpu', 'not recorded')}, {mach.get('cores', '?')} cores "
+          f"({mach.get('cpu_capability', '?')}), torch threads {mach.get('torch_threads', '?')}, "
           f"BLAS {mach.get('blas', '?')}{', ' + mach['accelerator'] if mach.get('accelerator') else ''}. "
           "Floating-point results differ between machines; conclusions should not.", "",
           md_table(design(T0, cfg)), "",
-          f"Intervals are {LEVEL:.0%} t intervals whose standard errors leave out one checkpoint at a time within each task (the independent units) "
-          "and add the test-item noise that checkpoints share -- never resampling pairs, which share subnetworks. They keep their coverage from "
-          f"{MIN_CHECKPOINTS} checkpoints per task on (simulated in the report's documentation); a claim resting on fewer is reported as not testable.", "",
+          f"Intervals are {LEVEL:.0%} t intervals whose standard errors leave out one checkpoint at a time within each "
+          "task (the independent units) "
+          "and add the test-item noise that checkpoints share -- never resampling pairs, which share subnetworks. They "
+          "keep their coverage from "
+          f"{MIN_CHECKPOINTS} checkpoints per task on (simulated in the report's documentation); a claim resting on "
+          "fewer is reported as not testable.", "",
           "## What the study finds", "", findings(T0, n_boot, exclude_chance), ""]
     return md
 
 # %% ../nbs/08b_report.ipynb #325e2079
 def _tables(T0:dict, T:dict, rs:Resampler, n_boot:int) -> list:
-    "The report's tables: fine-tuned models, against chance, subnetworks (all of them, `T0`), then the estimates (on `T`)."
+    "The report's tables: fine-tunes, against chance, subnetworks (`T0`), then the estimates (on `T`)."
     md = []
     if "finetune" in T0:
         ft = T0["finetune"].pivot_table(index=["task", "split"], columns="lang", values="score", sort=False).round(3)
@@ -253,20 +280,26 @@ def _tables(T0:dict, T:dict, rs:Resampler, n_boot:int) -> list:
         md += ["## Fine-tuned models", "", md_table(ft), ""]
     if "validation" in T0 and len(T0["validation"]):
         vc = fmt_table(vs_chance(T0, Resampler(T0, n_boot)))
-        md += ["## Fine-tuned models against chance (test items of the validation units; interval over checkpoints and items)", "", md_table(vc), ""]
+        md += ["## Fine-tuned models against chance (test items of the validation units; interval over checkpoints and "
+               "items)", "", md_table(vc), ""]
     if "masks" in T0:
-        k = T0["masks"].groupby("task").agg(subnetworks=("kept_heads", "size"), above_chance=("above_chance", "sum"), kept_heads=("kept_heads", "mean"),
-                                            stop_score=("final_score", "mean"), unmasked_stop_score=("unmasked_score", "mean")).round(3)
+        k = T0["masks"].groupby("task").agg(subnetworks=("kept_heads", "size"), above_chance=("above_chance", "sum"),
+                                            kept_heads=("kept_heads", "mean"),
+                                            stop_score=("final_score", "mean"),
+                                            unmasked_stop_score=("unmasked_score", "mean")).round(3)
         md += ["## Subnetworks", "", md_table(k), ""]
-    if "validation" in T and len(T["validation"]): md += ["## Retention on test", "", md_table(fmt_table(retention(T, rs))), ""]
+    if "validation" in T and len(T["validation"]):
+        md += ["## Retention on test", "", md_table(fmt_table(retention(T, rs))), ""]
     if "mi" in T and len(T["mi"]): md += ["## Mask similarity", "", md_table(fmt_table(mask_table(T, rs))), ""]
-    if "cka_reps" in T and len(T["cka_reps"]): md += ["## CKA (mean same-layer)", "", md_table(fmt_table(cka_table(T, rs))), ""]
-    if "stitching" in T and len(T["stitching"]): md += ["## Stitching", "", md_table(fmt_table(stitch_table(T, rs))), ""]
+    if "cka_reps" in T and len(T["cka_reps"]):
+        md += ["## CKA (mean same-layer)", "", md_table(fmt_table(cka_table(T, rs))), ""]
+    if "stitching" in T and len(T["stitching"]):
+        md += ["## Stitching", "", md_table(fmt_table(stitch_table(T, rs))), ""]
     return md
 
 # %% ../nbs/08b_report.ipynb #f7616a55
 def write_report(out:str|Path, n_boot:int=1000, exclude_chance:bool=True) -> Path:
-    "Write every figure (PNG, PDF) and a Markdown summary -- findings computed from the tables, then tables, claims and figures -- into `out/report`."
+    "Write every figure (PNG, PDF) and the Markdown page (findings, tables, claims, figures) to `out/report`."
     out = Path(out)
     T0, store = read_tables(out), Store(out)
     T, excluded = restrict(T0, exclude_chance)
@@ -276,7 +309,9 @@ def write_report(out:str|Path, n_boot:int=1000, exclude_chance:bool=True) -> Pat
     made, skipped = draw_figures(out, T, rs, rep)
     man = json.loads((out/"manifest.json").read_text())
     md = _header(man, store.cfg, T0, n_boot, exclude_chance) + _tables(T0, T, rs, n_boot)
-    md += ["## Figures", ""] + [f"### {n.replace('_', ' ').capitalize()}\n\n![{n}]({n}.png)\n\n{FIGURES[n].caption} [PDF]({n}.pdf)\n" for n in made]
+    md += ["## Figures",
+           ""] + [f"### {n.replace('_', ' ').capitalize()}\n\n![{n}]({n}.png)\n\n{FIGURES[n].caption} [PDF]({n}.pdf)\n"
+                  for n in made]
     if skipped: md += [f"Not drawn (analysis not in this study): {', '.join(skipped)}.", ""]
     path = rep/"README.md"
     atomic_write(path, lambda p: p.write_text("\n".join(md)))

@@ -20,12 +20,13 @@ def _entities(row_labels:list) -> set:
 def score_parts(task:Task|str, # the task (or its name)
                 preds, labels, # as for `compute_metrics`: (n,) ids, or n rows of per-token ids with -100 = ignore
                ) -> np.ndarray:
-    "Per-item counts whose sum over any items gives those items' main score through `score_from_parts`: (n_items, n_counts)."
+    "Per-item counts (n_items, n_counts) whose sum over any items gives their main score (`score_from_parts`)."
     task = get_task(task) if isinstance(task, str) else task
     if task.metric == "entity_f1":
         out = []
         for p_row, y_row in zip(preds, labels):
-            keep = [(int(p), int(y)) for p, y in zip(np.asarray(p_row).reshape(-1), np.asarray(y_row).reshape(-1)) if int(y) != -100]
+            keep = [(int(p), int(y)) for p, y in zip(np.asarray(p_row).reshape(-1), np.asarray(y_row).reshape(-1))
+                    if int(y) != -100]
             P, Y = _entities([task.labels[p] for p, _ in keep]), _entities([task.labels[y] for _, y in keep])
             out.append((len(P & Y), len(P), len(Y)))
         return np.asarray(out, dtype=np.float64).reshape(-1, 3)
@@ -38,19 +39,21 @@ def score_parts(task:Task|str, # the task (or its name)
 
 # %% ../nbs/01c_scores.ipynb #66843526
 def score_from_parts(task:Task|str, parts) -> np.ndarray:
-    "The main score from counts summed over items (`score_parts`), for any leading dimensions: (..., n_counts) -> (...)."
+    "The main score from counts summed over items (`score_parts`), any leading dims: (..., n_counts) -> (...)."
     task = get_task(task) if isinstance(task, str) else task
     c = np.asarray(parts, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         if task.metric == "accuracy": return c[..., 0]/c[..., 1]
-        if task.metric == "entity_f1": return np.where(c[..., 1] + c[..., 2] > 0, 2*c[..., 0]/(c[..., 1] + c[..., 2]), 0.0)
+        if task.metric == "entity_f1":
+            return np.where(c[..., 1] + c[..., 2] > 0, 2*c[..., 0]/(c[..., 1] + c[..., 2]), 0.0)
         tp, fp, fn = np.split(c, 3, axis=-1)
-        return np.where(2*tp + fp + fn > 0, 2*tp/(2*tp + fp + fn), 0.0).mean(-1)  # sklearn's macro-F1 with zero_division=0
+        # sklearn's macro-F1 with zero_division=0
+        return np.where(2*tp + fp + fn > 0, 2*tp/(2*tp + fp + fn), 0.0).mean(-1)
 
 # %% ../nbs/01c_scores.ipynb #eb7e7b8c
 def chance_null(task:Task|str, preds, labels, # as for `compute_metrics`
                 n_perm:int=1000, seed:int=0) -> np.ndarray:
-    "Main scores of `preds` permuted across items (across labelled positions for token tasks): the null of a predictor independent of the labels."
+    "Main scores of `preds` permuted across items (labelled positions): the null of a predictor blind to labels."
     task = get_task(task) if isinstance(task, str) else task
     rng = np.random.default_rng(seed)
     if task.kind == "token":
@@ -59,7 +62,8 @@ def chance_null(task:Task|str, preds, labels, # as for `compute_metrics`
         flat = np.concatenate([p[k] for (p, _), k in zip(rows, keep)])
         cuts = np.cumsum([k.sum() for k in keep])[:-1]
         ys = [y[k] for (_, y), k in zip(rows, keep)]
-        return np.array([score_from_parts(task, score_parts(task, np.split(rng.permutation(flat), cuts), ys).sum(0)) for _ in range(n_perm)])
+        return np.array([score_from_parts(task, score_parts(task, np.split(rng.permutation(flat), cuts), ys).sum(0))
+                         for _ in range(n_perm)])
     p, y = np.asarray(preds).reshape(-1), np.asarray(labels).reshape(-1)
     P = np.stack([rng.permutation(p) for _ in range(n_perm)])  # (n_perm, n)
     if task.metric == "accuracy": return (P == y).mean(1)
@@ -70,9 +74,10 @@ def chance_null(task:Task|str, preds, labels, # as for `compute_metrics`
 
 # %% ../nbs/01c_scores.ipynb #071e7cd6
 def above_chance(task:Task|str, preds, labels, alpha:float=0.05, n_perm:int=1000, seed:int=0) -> dict:
-    "Is the score of `preds` above chance -- above what the label-prior guesser reaches, and dependent on the input? Score, chance (the guesser's mean), p-value."
+    "Is `preds`' score above the label-prior guesser's, and dependent on the input? Score, chance, p-value."
     task = get_task(task) if isinstance(task, str) else task
     score = compute_metrics(task, preds, labels)["score"]
-    guesser, shuffled = chance_null(task, labels, labels, n_perm, seed), chance_null(task, preds, labels, n_perm, seed + 1)
+    guesser = chance_null(task, labels, labels, n_perm, seed)
+    shuffled = chance_null(task, preds, labels, n_perm, seed + 1)
     p = max(float((1 + (n >= score - 1e-12).sum())/(1 + n_perm)) for n in (guesser, shuffled))  # both tests must reject
     return {"score": score, "chance": float(guesser.mean()), "p_value": p, "above_chance": p < alpha}

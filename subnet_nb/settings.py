@@ -15,7 +15,7 @@ __all__ = ['Settings', 'need', 'read_config_file', 'StudySettings']
 
 # %% ../nbs/00_settings.ipynb #9b394178
 class Settings:
-    "Base of a step's settings (a dataclass): built from a config file's dict or copied with changes, validated either way."
+    "Base of a step's settings (a dataclass): from a config file's dict or a copy with changes, validated."
     step = "step"  # the step's name in messages and config files
     @classmethod
     def names(cls, fixed=()) -> list:
@@ -50,7 +50,7 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+
 # %% ../nbs/00_settings.ipynb #4e5b7a21
 def read_config_file(path:str|Path, # a YAML (or JSON) file of config fields
                     ) -> dict:
-    "The mapping in a config file (`1e-5` read as a float); a one-line error if it is missing, not YAML, or not a mapping."
+    "The mapping in a config file (`1e-5` a float); one line if it is missing, not YAML or not a mapping."
     if not Path(path).is_file(): raise FileNotFoundError(f"config file {path} not found")
     try: d = yaml.load(Path(path).read_text(), Loader=_Loader) or {}
     except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {' '.join(str(e).split())}") from None
@@ -60,7 +60,7 @@ def read_config_file(path:str|Path, # a YAML (or JSON) file of config fields
 
 # %% ../nbs/00_settings.ipynb #716bdd12
 class StudySettings:
-    "Base of a study's config (a dataclass): its kind of study, its fields as JSON values, their digest, its list fields checked."
+    "Base of a study's config (a dataclass): its kind of study, JSON values, digest, list fields checked."
     study = "study"  # the kind of study: written into config.json, read back by the engine
     lists = ()  # fields that hold lists (tuples inside, lists in a file)
     def __post_init__(self):

@@ -68,7 +68,8 @@ def run_end(model, # a BERT-family encoder with any head
     "Logits of the masked model when `hidden` replaces the output of layer `layer`."
     check_layer(model, layer, embeddings=True)
     dev = model_device(model)
-    with masked(model, head_mask, mlp_mask), _layers(model, layer + 1, len(encoder_layers(model)), skip_embeddings=True):
+    with masked(model, head_mask, mlp_mask), _layers(model, layer + 1, len(encoder_layers(model)),
+                                                     skip_embeddings=True):
         return model(inputs_embeds=hidden.to(dev), attention_mask=attention_mask.to(dev)).logits
 
 # %% ../nbs/06_stitching.ipynb #82cdf8a7
@@ -83,7 +84,8 @@ class Stitch(nn.Module):
 
 # %% ../nbs/06_stitching.ipynb #1b87ea93
 def lstsq_init(stitch:Stitch, # the map to set
-               blocks, # iterable of (X, Y) row blocks: front states (n, d_in) and end states (n, d_out) of the same tokens
+               blocks,
+               # iterable of (X, Y) row blocks: front states (n, d_in) and end states (n, d_out) of the same tokens
               ) -> Stitch:
     "Set `stitch` to the minimum-norm least-squares affine map from the rows of X to the rows of Y."
     G = C = None
@@ -110,34 +112,40 @@ FRONT_VARIANTS = ("none", "shuffle_within_layer", "shuffle_across_layers", "remo
 
 def front_variant_mask(head_mask, variant:str, seed:int=0):
     "The front head mask of a control `variant`."
-    if variant not in FRONT_VARIANTS: raise ValueError(f"unknown front variant {variant!r}; choose from {FRONT_VARIANTS}")
+    if variant not in FRONT_VARIANTS:
+        raise ValueError(f"unknown front variant {variant!r}; choose from {FRONT_VARIANTS}")
     if variant == "none": return head_mask
     if variant == "remove_all_heads": return torch.zeros_like(head_mask)
     return shuffle_mask(head_mask, variant == "shuffle_within_layer", torch.Generator().manual_seed(seed))
 
 # %% ../nbs/06_stitching.ipynb #04820a3c
 def _pruned(model, head_mask, mlp_mask=None) -> SubnetSpec:
-    "The subnetwork to run: for a 0/1 `head_mask`, a copy of `model` with the switched-off heads removed (and no head mask)."
+    "The subnetwork to run: for a 0/1 `head_mask`, a copy of `model` without the switched-off heads."
     if head_mask is not None and ((head_mask == 0) | (head_mask == 1)).all():
         model, head_mask = (model if bool((head_mask == 1).all()) else remove_heads(model, head_mask, share=True)), None
     return SubnetSpec(model, head_mask, mlp_mask)
 
 # %% ../nbs/06_stitching.ipynb #49d6db5d
 def _batches(task, tokenizer, rows, batch_size, max_length) -> tuple[list, np.ndarray]:
-    "Tokenised batches of `rows`, grouped by length (shortest first) so that little padding is computed, and the row order they follow."
-    loader = make_loader(tokenize_task(rows, tokenizer, task, max_length), tokenizer, task, batch_size=batch_size, by_length=True)
+    "Tokenised batches of `rows`, shortest first (little padding), and the row order they follow."
+    loader = make_loader(tokenize_task(rows, tokenizer, task, max_length), tokenizer, task, batch_size=batch_size,
+                         by_length=True)
     return list(loader), loader.order
 
 # %% ../nbs/06_stitching.ipynb #5fdb85c1
-_MEMO_GB, _MEMO_SIZE = 0.25, 16  # `stitch(memo=...)` keeps the end's own training states only below this size, and at most this many entries
+# `stitch(memo=...)` keeps the end's own training states only below this size, and at most this many entries
+_MEMO_GB, _MEMO_SIZE = 0.25, 16
 
 def _digest(mask) -> str:
     "A short hash of a mask (or '' for none), to key what `stitch` reuses."
-    return "" if mask is None else hashlib.sha256(torch.as_tensor(mask).float().cpu().numpy().tobytes()).hexdigest()[:16]
+    if mask is None: return ""
+    return hashlib.sha256(torch.as_tensor(mask).float().cpu().numpy().tobytes()).hexdigest()[:16]
 
 # %% ../nbs/06_stitching.ipynb #df40ddcf
 def _same_masks(a:SubnetSpec, b:SubnetSpec) -> bool:
-    return all((x is None and y is None) or (x is not None and y is not None and torch.equal(torch.as_tensor(x).float().cpu(), torch.as_tensor(y).float().cpu()))
+    return all((x is None and y is None)
+               or (x is not None and y is not None
+                   and torch.equal(torch.as_tensor(x).float().cpu(), torch.as_tensor(y).float().cpu()))
                for x, y in ((a.head_mask, b.head_mask), (a.mlp_mask, b.mlp_mask)))
 
 # %% ../nbs/06_stitching.ipynb #00fe258e
@@ -159,14 +167,14 @@ def front_cache(model, batches:list, layer:int, head_mask=None, mlp_mask=None, #
                 state_gb:float=4.0, # above this size the states go to disk
                 folder=None, # parent folder of the disk cache (default: $TMPDIR)
                ):
-    "Front states of every batch, computed once: a list of CPU tensors, or `DiskStates` if they would exceed `state_gb`."
+    "Front states of every batch, computed once: CPU tensors, or `DiskStates` if above `state_gb`."
     size_gb = sum(x["input_ids"].numel() for x in batches)*model.config.hidden_size*4/1e9
     states = (front_states(model, x, layer, head_mask, mlp_mask).float().cpu() for x in batches)
     return list(states) if size_gb <= state_gb else DiskStates(states, folder)
 
 # %% ../nbs/06_stitching.ipynb #6657092d
 def _loss(logits, labels, soft=None):
-    "Cross-entropy with `labels`, or KL divergence from the logits `soft`, over the positions with a label (-100: none)."
+    "Cross-entropy with `labels`, or KL divergence from logits `soft`, over labelled positions (-100: none)."
     if logits.dim() == 3:
         keep = labels != -100
         logits, labels, soft = logits[keep], labels[keep], None if soft is None else soft[keep]
@@ -175,12 +183,13 @@ def _loss(logits, labels, soft=None):
 
 # %% ../nbs/06_stitching.ipynb #4c2fad08
 def _score(task, end, stitch, states, batches, end_layer) -> tuple[float, np.ndarray]:
-    "The end's score on `batches` when it runs from `states` (mapped by `stitch` unless None), and its per-item parts (`score_parts`)."
+    "The end's score on `batches` from `states` (mapped by `stitch` unless None), with per-item parts."
     preds, golds = [], []
     with torch.no_grad():
         for h, x in zip(states, batches):
             h = h.to(model_device(end.model))
-            logits = run_end(end.model, stitch(h) if stitch else h, x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
+            logits = run_end(end.model, stitch(h) if stitch else h, x["attention_mask"], end_layer, end.head_mask,
+                             end.mlp_mask)
             extend_predictions(preds, golds, logits, x["labels"])
     return compute_metrics(task, preds, golds)["score"], score_parts(task, preds, golds)
 
@@ -197,7 +206,8 @@ def _held_loss(amap, end, H, batches, end_layer) -> float:
 # %% ../nbs/06_stitching.ipynb #483b777a
 def should_stop(losses:list, # held-out losses at step 0 and after every epoch so far
                 patience:int, # epochs in a row without progress that end training
-                rel_tol:float=0.01, # progress: a fall of more than this fraction below the loss of the last epoch that made progress
+                rel_tol:float=0.01,
+                # progress: a fall of more than this fraction below the loss of the last epoch that made progress
                ) -> bool:
     "Whether the early-stopping rule ends training after the last of `losses`."
     last = 0
@@ -208,11 +218,13 @@ def should_stop(losses:list, # held-out losses at step 0 and after every epoch s
 # %% ../nbs/06_stitching.ipynb #1ebe7d6f
 def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress,
            held=None, # (states, batches) of held-out training rows: with `patience`, the stop rule's data
-           patience:int|None=None, # stop after this many epochs in a row without progress (`should_stop`), keeping the best map
-           rel_tol:float=0.01, # progress: a held-out loss more than this fraction below that of the last epoch that made progress
+           patience:int|None=None,
+           # stop after this many epochs in a row without progress (`should_stop`), keeping the best map
+           rel_tol:float=0.01,
+           # progress: a held-out loss more than this fraction below that of the last epoch that made progress
            on_epoch=None, # called with (epoch, map) after every epoch, e.g. to record a trajectory
           ) -> int:
-    "Train the map on cached front states with Adam + cosine decay (the end frozen, restored after); the epochs trained."
+    "Train the map on cached front states, Adam + cosine decay (the end frozen, restored); the epochs trained."
     dev, grads = model_device(end.model), [p.requires_grad for p in end.model.parameters()]
     try:
         for p in end.model.parameters(): p.requires_grad_(False)
@@ -225,7 +237,8 @@ def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed,
         for epoch in tqdm(range(epochs), disable=not progress, desc="stitch"):
             for i in torch.randperm(len(train), generator=g).tolist():
                 x = train[i]
-                logits = run_end(end.model, amap(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
+                logits = run_end(end.model, amap(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask,
+                                 end.mlp_mask)
                 loss = _loss(logits, x["labels"].to(dev), None if soft is None else soft[i].to(dev))
                 opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             if on_epoch: on_epoch(epoch + 1, amap)
@@ -246,9 +259,13 @@ class StitchConfig(Settings):
     init: str = "lstsq"  # "lstsq" (least squares on masked activations) or "identity"
     targets: str = "hard"  # "hard" (labels) or "soft" (the end model's own logits, Csiszárik et al.)
     epochs: int = 10  # Adam with cosine decay, as in the original (at most this many with `patience`)
-    patience: int|None = None  # stop when the held-out loss has not fallen for this many epochs, keeping the best map (None: all `epochs`)
-    rel_tol: float = 0.01  # with `patience`: a held-out loss counts as lower only if it falls by more than this fraction
-    holdout: int = 0  # training rows held out for that stop rule: drawn after the `n_train` rows (the split's last rows if n_train is None)
+    # stop when the held-out loss has not fallen for this many epochs, keeping the best map (None: all `epochs`)
+    patience: int|None = None
+    # with `patience`: a held-out loss counts as lower only if it falls by more than this fraction
+    rel_tol: float = 0.01
+    # training rows held out for that stop rule: drawn after the `n_train` rows (the split's last rows if n_train is
+    # None)
+    holdout: int = 0
     lr: float = 3e-4
     lr_min: float = 1e-5
     n_train: int|None = None  # rows of the train split (None: all)
@@ -256,36 +273,47 @@ class StitchConfig(Settings):
     batch_size: int = 32
     max_length: int = 64
     seed: int = 0  # the rows, the training order and (by default) the draw of a shuffled front mask
-    order_seed: int|None = None  # the training order alone (default: `seed`): another order, same rows, gives the schedule's own spread
+    # the training order alone (default: `seed`): another order, same rows, gives the schedule's own spread
+    order_seed: int|None = None
     state_gb: float = 4.0  # front states larger than this are cached on disk instead of in memory
     state_dir: str|None = None  # parent folder of that disk cache (default: $TMPDIR)
     def __post_init__(self):
-        if self.init not in ("lstsq", "identity"): raise ValueError(f"init must be 'lstsq' or 'identity', got {self.init!r}")
-        if self.targets not in ("hard", "soft"): raise ValueError(f"targets must be 'hard' or 'soft', got {self.targets!r}")
-        if self.epochs < 0 or self.batch_size < 1: raise ValueError(f"epochs must be >= 0 and batch_size >= 1, got {self.epochs}, {self.batch_size}")
+        if self.init not in ("lstsq", "identity"):
+            raise ValueError(f"init must be 'lstsq' or 'identity', got {self.init!r}")
+        if self.targets not in ("hard", "soft"):
+            raise ValueError(f"targets must be 'hard' or 'soft', got {self.targets!r}")
+        if self.epochs < 0 or self.batch_size < 1:
+            raise ValueError(f"epochs must be >= 0 and batch_size >= 1, got {self.epochs}, {self.batch_size}")
         if self.patience is not None and (self.patience < 1 or self.holdout < 1):
-            raise ValueError(f"patience={self.patience} needs patience >= 1 and held-out training rows to watch: set holdout, e.g. holdout=48")
+            raise ValueError(f"patience={self.patience} needs patience >= 1 and held-out training rows to watch: set "
+                             "holdout, e.g. holdout=48")
         if not 0 <= self.rel_tol < 1: raise ValueError(f"rel_tol must be in [0, 1), got {self.rel_tol}")
 
 # %% ../nbs/06_stitching.ipynb #d2c0fe79
 def _check_pair(front:SubnetSpec, end:SubnetSpec, t, layer:int, end_layer:int) -> int:
-    "Fail before any work unless both layers exist, the hidden sizes agree and the end classifies `t`'s labels; the hidden size."
-    check_layer(front.model, layer, "layer", embeddings=True); check_layer(end.model, end_layer, "end_layer", embeddings=True)
+    "Fail before any work unless both layers exist, hidden sizes agree and the end classifies `t`'s labels."
+    check_layer(front.model, layer, "layer", embeddings=True)
+    check_layer(end.model, end_layer, "end_layer", embeddings=True)
     d_in, d_out = front.model.config.hidden_size, end.model.config.hidden_size
-    if d_in != d_out: raise ValueError(f"hidden sizes differ ({d_in} vs {d_out}): stitching needs two encoders of the same architecture")
+    if d_in != d_out:
+        raise ValueError(f"hidden sizes differ ({d_in} vs {d_out}): stitching needs two encoders of the same "
+                         "architecture")
     if end.model.config.num_labels != t.num_labels:
-        raise ValueError(f"the end model has {end.model.config.num_labels} labels but task {t.name!r} has {t.num_labels}; "
+        raise ValueError(f"the end model has {end.model.config.num_labels} labels but task {t.name!r} has "
+                         f"{t.num_labels}; "
                          "stitch into a model fine-tuned on the task whose data is used")
     return d_in
 
 # %% ../nbs/06_stitching.ipynb #7955f74b
 def _stitch_rows(t, tokenizer, lang:str, s:StitchConfig) -> tuple:
-    "Training, held-out and test batches (grouped by length), the test rows, and the order that puts per-item parts back in row order."
-    n = None if s.n_train is None else s.n_train + s.holdout  # the first n_train of these are the rows drawn without a holdout
+    "Training, held-out and test batches (by length), the test rows, and the order back to row order."
+    # the first n_train of these are the rows drawn without a holdout
+    n = None if s.n_train is None else s.n_train + s.holdout
     rows = load_task(t.name, lang, "train", n=n, seed=s.seed)
     fit = rows.select(range(len(rows) - s.holdout)) if s.holdout else rows
     train, _ = _batches(t, tokenizer, fit, s.batch_size, s.max_length)
-    held = _batches(t, tokenizer, rows.select(range(len(fit), len(rows))), s.batch_size, s.max_length)[0] if s.holdout else []
+    held = _batches(t, tokenizer, rows.select(range(len(fit), len(rows))), s.batch_size,
+                    s.max_length)[0] if s.holdout else []
     test_rows = load_task(t.name, lang, "test", n=s.n_test, seed=s.seed)
     test, order = _batches(t, tokenizer, test_rows, s.batch_size, s.max_length)
     return train, held, test, test_rows, np.argsort(order)
@@ -296,25 +324,31 @@ def _own_states(E:SubnetSpec, end_layer:int, batches:list):
     return (front_states(E.model, x, end_layer, E.head_mask, E.mlp_mask) for x in batches)
 
 def _end_own(E:SubnetSpec, end_layer:int, train:list, H_train, same:bool, reuse) -> callable:
-    "A function giving the end's own training states: the front's for a self-stitch, else memoised by `reuse` when small."
+    "A function giving the end's own training states: the front's for a self-stitch, else memoised if small."
     if same: return lambda: H_train
-    if sum(x["input_ids"].numel() for x in train)*E.model.config.hidden_size*4/1e9 > _MEMO_GB: return lambda: _own_states(E, end_layer, train)
+    if sum(x["input_ids"].numel() for x in train)*E.model.config.hidden_size*4/1e9 > _MEMO_GB:
+        return lambda: _own_states(E, end_layer, train)
     return lambda: reuse(("train", end_layer), lambda: [e.cpu() for e in _own_states(E, end_layer, train)])
 
 # %% ../nbs/06_stitching.ipynb #20e94d5b
-def _fit(t, E:SubnetSpec, s:StitchConfig, d:int, train:list, test:list, H_train, H_test, end_layer:int, own_train, progress:bool, held=None) -> tuple:
-    "Initialise a map (least squares or identity), train it into the end: the map, its test score with per-item parts before and after, the epochs trained."
+def _fit(t, E:SubnetSpec, s:StitchConfig, d:int, train:list, test:list, H_train, H_test, end_layer:int, own_train,
+         progress:bool, held=None) -> tuple:
+    "Fit a map (least squares or identity) into the end: the map, test score and parts before and after, epochs."
     amap = Stitch(d, d)
     if s.init == "lstsq":
-        lstsq_init(amap, ((h[k], e.cpu()[k]) for h, e, k in zip(H_train, own_train(), (x["attention_mask"].bool() for x in train))))
+        lstsq_init(amap,
+                   ((h[k], e.cpu()[k])
+                    for h, e, k in zip(H_train, own_train(), (x["attention_mask"].bool() for x in train))))
     amap = amap.to(model_device(E.model))
     init = _score(t, E, amap, H_test, test, end_layer)
     if s.epochs == 0: return amap, init, init, 0
     soft = None
     if s.targets == "soft":
         with torch.no_grad():
-            soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu() for e, x in zip(own_train(), train)]
-    ran = _train(amap, E, H_train, train, end_layer, soft, s.epochs, s.lr, s.lr_min, s.seed if s.order_seed is None else s.order_seed, progress, held, s.patience, s.rel_tol)
+            soft = [run_end(E.model, e, x["attention_mask"], end_layer, E.head_mask, E.mlp_mask).cpu()
+                    for e, x in zip(own_train(), train)]
+    ran = _train(amap, E, H_train, train, end_layer, soft, s.epochs, s.lr, s.lr_min, s.seed if s.order_seed is None
+                 else s.order_seed, progress, held, s.patience, s.rel_tol)
     return amap, init, _score(t, E, amap, H_test, test, end_layer), ran
 
 # %% ../nbs/06_stitching.ipynb #f84f14a7
@@ -327,10 +361,11 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
            variant_seed:int|None=None, # draw of a shuffled front mask (default: the settings' `seed`)
            settings:StitchConfig|None=None, # how (default: `StitchConfig()`, the original's schedule)
            progress:bool=False,
-           memo:dict|None=None, # reuse the end's own states and score across calls with the same end (by `end.name` and masks) and rows
+           memo:dict|None=None,
+           # reuse the end's own states and score across calls with the same end (by `end.name` and masks) and rows
            **kwargs, # settings to change by name, e.g. `epochs=1, n_train=48`
           ) -> dict:
-    "Train an affine stitch from `front` at `layer` into `end`; scores on the test split (and per test item), relative accuracy."
+    "Train an affine stitch from `front` at `layer` into `end`; test scores (and per item), relative accuracy."
     s, t = (settings or StitchConfig()).update(**kwargs), get_task(task)
     end_layer = layer if end_layer is None else end_layer
     variant_seed = s.seed if variant_seed is None else variant_seed
@@ -340,16 +375,23 @@ def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models shari
     base = torch.ones(model_shape(front.model)) if front.head_mask is None else front.head_mask
     F = _pruned(front.model, front_variant_mask(base, front_variant, variant_seed), front.mlp_mask)
     E = _pruned(end.model, end.head_mask, end.mlp_mask)
-    H_train, H_held, H_test = (front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, s.state_gb, s.state_dir) for bs in (train, held, test))
-    same = front_variant == "none" and end_layer == layer and front.model is end.model and bool(front.name) and front.name == end.name \
-           and _same_masks(front, end)  # a self-stitch: the end's own states are the front states
-    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, s.n_train, s.n_test, s.seed, s.batch_size, s.max_length)
+    H_train, H_held, H_test = (front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, s.state_gb, s.state_dir)
+                               for bs in (train, held, test))
+    same = (front_variant == "none" and end_layer == layer and front.model is end.model  # a self-stitch: the end's own
+            and bool(front.name) and front.name == end.name and _same_masks(front, end))  # states are the front states
+    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, s.n_train, s.n_test, s.seed,
+           s.batch_size, s.max_length)
     def reuse(what, fn): return remember(memo if end.name else None, key + what, fn, size=_MEMO_SIZE)
-    amap, (init_score, init_parts), (stitched, stitched_parts), ran = _fit(t, E, s, d, train, test, H_train, H_test, end_layer,
-                                                                           _end_own(E, end_layer, train, H_train, same, reuse), progress, (H_held, held))
-    end_own, end_parts = reuse(("test",), lambda: _score(t, E, None, H_test if same else _own_states(E, end_layer, test), test, end_layer))
+    own = _end_own(E, end_layer, train, H_train, same, reuse)
+    fit = _fit(t, E, s, d, train, test, H_train, H_test, end_layer, own, progress, (H_held, held))
+    amap, (init_score, init_parts), (stitched, stitched_parts), ran = fit
+    end_own, end_parts = reuse(("test",),
+                               lambda: _score(t, E, None, H_test if same else _own_states(E, end_layer, test), test,
+                                              end_layer))
     return {"front": front.name, "end": end.name, "task": task, "lang": lang, "layer": layer, "end_layer": end_layer,
-            "variant": front_variant, "variant_seed": variant_seed, "init": s.init, "targets": s.targets, "epochs": s.epochs, "epochs_run": ran,
+            "variant": front_variant, "variant_seed": variant_seed, "init": s.init, "targets": s.targets,
+            "epochs": s.epochs, "epochs_run": ran,
             "init_score": init_score, "stitched_score": stitched, "end_score": end_own,
             "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"), "stitch": amap.cpu(),
-            "items": [str(i) for i in test_rows["id"]], "init_parts": init_parts[back], "stitched_parts": stitched_parts[back], "end_parts": end_parts[back]}
+            "items": [str(i) for i in test_rows["id"]], "init_parts": init_parts[back],
+            "stitched_parts": stitched_parts[back], "end_parts": end_parts[back]}

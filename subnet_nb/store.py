@@ -6,7 +6,8 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import pandas as pd
-from .engine import Store, machine, write_tables, read_tables, code_version, write_manifest  # also importable here
+# also importable here
+from .engine import Store, machine, write_tables, read_tables, code_version, write_manifest
 from .plan import SubKey
 
 # %% auto #0
@@ -16,7 +17,7 @@ __all__ = ['SUB_FIELDS', 'SCHEMA', 'TABLE_KEYS', 'SIDES', 'side_cols', 'TableSpe
 SUB_FIELDS = SubKey._fields  # the columns that name a subnetwork: task, ckpt, lang, seed
 
 def side_cols(side:str="") -> list:
-    "The columns of the subnetwork on `side` of a row (\"\" for a table of single subnetworks, \"a_\", \"front_\", ...)."
+    "The columns of the subnetwork on `side` of a row (\"\" for single subnetworks, \"a_\", \"front_\", ...)."
     return [f"{side}{f}" for f in SUB_FIELDS]
 
 # %% ../nbs/07b_store.ipynb #6f1e250f
@@ -30,11 +31,14 @@ class TableSpec:
     def key(self) -> list: return list(self.before) + [c for s in self.sides for c in side_cols(s)] + list(self.after)
 
 SCHEMA = {"finetune": TableSpec(before=("task", "ckpt", "lang", "split")), "masks": TableSpec(("",)),
-          "validation": TableSpec(("",), after=("variant",)), "transfer": TableSpec(before=("task", "ckpt", "seed", "mask_lang", "eval_lang")),
+          "validation": TableSpec(("",), after=("variant",)),
+          "transfer": TableSpec(before=("task", "ckpt", "seed", "mask_lang", "eval_lang")),
           "mi": TableSpec(("a_", "b_")), "cka": TableSpec(("a_", "b_"), after=("layer_a", "layer_b")),
-          "cka_reps": TableSpec(("a_", "b_"), after=("measure",)), "stitching": TableSpec(("front_", "end_"), before=("layer", "variant", "draw"))}
+          "cka_reps": TableSpec(("a_", "b_"), after=("measure",)),
+          "stitching": TableSpec(("front_", "end_"), before=("layer", "variant", "draw"))}
 
-TABLE_KEYS = {name: spec.key for name, spec in SCHEMA.items()}  # a table is sorted by its key, and its rows are unique in it
+# a table is sorted by its key, and its rows are unique in it
+TABLE_KEYS = {name: spec.key for name, spec in SCHEMA.items()}
 
 SIDES = {name: spec.sides for name, spec in SCHEMA.items() if spec.sides}
 

@@ -6,7 +6,8 @@
 from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
-from .engine import Store, Executor, LocalExecutor, SlurmExecutor, run_all, unit_status, read_tables  # also here
+# also here
+from .engine import Store, Executor, LocalExecutor, SlurmExecutor, run_all, unit_status, read_tables
 from .config import StudyConfig, get_config, check_config
 from .units import ENCODER
 
@@ -18,7 +19,7 @@ def run_study(cfg:StudyConfig|str="embedded", # a config or a preset name
               out:str|Path="results", # the result folder
               executor:Executor|None=None, # default: `LocalExecutor()`
               progress:bool=True) -> dict:
-    "Run every pending unit of the study, rebuild the tables and manifest; return {'tables', 'state', 'seconds'} and print a summary."
+    "Run every pending unit of the study, rebuild tables and manifest, print a summary; {tables, state, seconds}."
     if isinstance(cfg, str): cfg = get_config(cfg)  # a preset's name
     cfg = check_config(cfg)
     store = Store(out, cfg, ENCODER)
@@ -28,7 +29,7 @@ def run_study(cfg:StudyConfig|str="embedded", # a config or a preset name
 
 # %% ../nbs/07d_study.ipynb #eb598fe5
 def study_status(out:str|Path) -> pd.DataFrame:
-    "One row per unit of the study in `out`: id, kind, state ('done', 'pending', 'failed'), seconds, error (and Slurm job and queue state)."
+    "One row per unit of the study in `out`: id, kind, state, seconds, error (and Slurm job and queue state)."
     return unit_status(Store(out))
 
 # %% ../nbs/07d_study.ipynb #dec2f837
@@ -36,20 +37,28 @@ def _mean_sd(x) -> str: return f"{np.mean(x):.2f} ± {np.std(x, ddof=1) if len(x
 
 # %% ../nbs/07d_study.ipynb #c593fee4
 def summary(out:str|Path) -> str:
-    "A one-screen text summary of the study in `out` (means ± sd over pairs: a description; the report has the intervals)."
+    "A one-screen summary of the study in `out` (means ± sd over pairs: a description; intervals are the report's)."
     st, out = study_status(out), Path(out)
-    lines = [f"study in {out}: {len(st)} units, " + ", ".join(f"{(st.state == k).sum()} {k}" for k in ("done", "pending", "failed"))]
-    lines += ["  by kind: " + ", ".join(f"{k} {(g.state == 'done').sum()}/{len(g)}" for k, g in st.groupby("kind", sort=False))]
-    if (f := st[st.state == "failed"]).shape[0]: lines += [f"  failed: {r.id}: {r.error}" for r in f.head(5).itertuples()]
+    lines = [f"study in {out}: {len(st)} units, " + ", ".join(f"{(st.state == k).sum()} {k}"
+                                                              for k in ("done", "pending", "failed"))]
+    lines += ["  by kind: " + ", ".join(f"{k} {(g.state == 'done').sum()}/{len(g)}"
+                                        for k, g in st.groupby("kind", sort=False))]
+    if (f := st[st.state == "failed"]).shape[0]:
+        lines += [f"  failed: {r.id}: {r.error}" for r in f.head(5).itertuples()]
     try: t = read_tables(out)
     except (ValueError, FileNotFoundError) as e: return "\n".join(lines + [f"  tables: {e}"])
     lines += ["  tables: " + ", ".join(f"{k} ({len(v)} rows)" for k, v in t.items()) + f" in {out/'tables'}"]
-    if "masks" in t: lines += [f"  subnetworks above chance on their stop sample: {int(t['masks'].above_chance.sum())} of {len(t['masks'])}"]
-    if "mi" in t: lines += ["  mask kappa: " + "; ".join(f"{g} {_mean_sd(d.kappa)}" for g, d in t["mi"].groupby("grid"))]
+    if "masks" in t:
+        lines += [f"  subnetworks above chance on their stop sample: {int(t['masks'].above_chance.sum())} of "
+                  f"{len(t['masks'])}"]
+    if "mi" in t:
+        lines += ["  mask kappa: " + "; ".join(f"{g} {_mean_sd(d.kappa)}" for g, d in t["mi"].groupby("grid"))]
     if "cka_reps" in t:
         r = t["cka_reps"]
-        lines += ["  CKA, mean same-layer, same inputs: " + "; ".join(f"{g} {_mean_sd(d.value)}" for g, d in r[r.measure == "same_input"].groupby("grid"))]
+        same = r[r.measure == "same_input"].groupby("grid")
+        lines += ["  CKA, mean same-layer, same inputs: " + "; ".join(f"{g} {_mean_sd(d.value)}" for g, d in same)]
     if "stitching" in t:
         s = t["stitching"]
-        lines += ["  stitching RA: " + "; ".join(f"{g}/{v} {_mean_sd(x.relative_accuracy)}" for (g, v), x in s.groupby(["grid", "variant"]))]
+        lines += ["  stitching RA: " + "; ".join(f"{g}/{v} {_mean_sd(x.relative_accuracy)}"
+                                                 for (g, v), x in s.groupby(["grid", "variant"]))]
     return "\n".join(lines)

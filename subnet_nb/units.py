@@ -14,12 +14,14 @@ from .data import get_task, load_task
 from .batches import tokenize_task, make_loader
 from .scores import score_parts, score_from_parts, chance_null
 from .finetune import finetune, load_finetuned, predict
-from .pruning import find_subnetwork, save_subnetwork, load_subnetwork, random_subnetwork, bad_subnetwork, transfer_matrix
+from .pruning import (find_subnetwork, save_subnetwork, load_subnetwork, random_subnetwork, bad_subnetwork,
+                               transfer_matrix)
 from .masks import jaccard, overlap, kappa, expected_jaccard, mask_mi_test
 from .cka import cka_matrix, cka_perm_test, cka_half_samples, resolve_debiased
 from .cka_unit import cka_compare, varies
 from .stitching import stitch, SubnetSpec, FRONT_VARIANTS
-from .engine import Unit, Store, StudyKind, register, worker, run_unit, WORK  # the engine's, also importable here
+# the engine's, also importable here
+from .engine import Unit, Store, StudyKind, register, worker, run_unit, WORK
 from .config import StudyConfig
 from .plan import SubKey, CkptKey, plan, unit_costs
 from .store import sub_cols, TABLE_KEYS
@@ -30,21 +32,25 @@ __all__ = ['ENCODER', 'Context']
 # %% ../nbs/07c_units.ipynb #e6099fbb
 class Context:
     "What the units of one process share: the store, its config, and recently loaded checkpoints."
-    def __init__(self, store:Store, keep:int=3): self.store, self.cfg, self.keep, self._models, self._toks, self.memo = store, store.cfg, keep, {}, {}, {}
+    def __init__(self, store:Store, keep:int=3):
+        self.store, self.cfg, self.keep, self._models, self._toks, self.memo = store, store.cfg, keep, {}, {}, {}
     def model(self, ckpt:CkptKey):
-        "Model and tokenizer of checkpoint (task, fine-tuning seed); checkpoints whose word embeddings are identical (frozen in fine-tuning) share them."
+        "Model and tokenizer of a checkpoint; checkpoints with identical (frozen) word embeddings share them."
         key = ckpt.id
         if key not in self._models:
             while len(self._models) >= self.keep: self._models.pop(next(iter(self._models)))
             path = self.store.path(f"checkpoints/{key}")
             files = json.loads((path/"checksums.json").read_text())["files"]
-            tk = tuple(files.get(f) for f in ("tokenizer.json", "tokenizer_config.json"))  # checkpoints of one model share their tokenizer files
+            # checkpoints of one model share their tokenizer files
+            tk = tuple(files.get(f) for f in ("tokenizer.json", "tokenizer_config.json"))
             model, tok = load_finetuned(path, device=self.cfg.device, tokenizer=self._toks.get(tk))[:2]
             self._toks[tk] = tok
             emb = model.base_model.embeddings.word_embeddings
-            for other, _ in self._models.values():  # units only run the models: sharing an equal, frozen tensor changes nothing but memory
+            # units only run the models: sharing an equal, frozen tensor changes nothing but memory
+            for other, _ in self._models.values():
                 o = other.base_model.embeddings.word_embeddings
-                if o.weight.shape == emb.weight.shape and torch.equal(o.weight, emb.weight): emb.weight = o.weight; break
+                if o.weight.shape == emb.weight.shape and torch.equal(o.weight, emb.weight):
+                    emb.weight = o.weight; break
             self._models[key] = model, tok
         return self._models[key]
     def sub(self, s:SubKey):
@@ -60,11 +66,14 @@ def _do_finetune(ctx, u):
     "Fine-tune one checkpoint; rows: its dev and test score per language."
     cfg, t, c = ctx.cfg, u.kw["task"], u.kw["ckpt"]
     out = ctx.store.path(f"checkpoints/{CkptKey(t, c).id}")
-    if out.exists() and not verify_checksums(out): shutil.rmtree(out)  # corrupt or unfinished: start again (resuming from the epoch state if any)
+    # corrupt or unfinished: start again (resuming from the epoch state if any)
+    if out.exists() and not verify_checksums(out): shutil.rmtree(out)
     rec = finetune(cfg.finetune_config(t, c), out, device=cfg.device, progress=False)
-    rows = [{"task": t, "ckpt": c, "lang": l, "split": split, "score": r["score"], "metric": get_task(t).metric, "best_epoch": rec["best_epoch"]}
+    rows = [{"task": t, "ckpt": c, "lang": l, "split": split, "score": r["score"], "metric": get_task(t).metric,
+             "best_epoch": rec["best_epoch"]}
             for split in ("dev", "test") for l, r in rec[split].items()]
-    return [str(p.relative_to(ctx.store.root)) for p in sorted(out.rglob("*")) if p.is_file()] + [ctx.store.write_part("finetune", u, rows)]
+    return [str(p.relative_to(ctx.store.root)) for p in sorted(out.rglob("*"))
+            if p.is_file()] + [ctx.store.write_part("finetune", u, rows)]
 
 # %% ../nbs/07c_units.ipynb #0818d760
 @worker("encoder", "subnetwork")
@@ -72,14 +81,20 @@ def _do_subnetwork(ctx, u):
     "Prune one checkpoint in one language with one seed; row: its masks, steps, scores and chance test."
     cfg, s = ctx.cfg, u.kw["sub"]
     model, tok = ctx.model(s.checkpoint)
-    sub = find_subnetwork(model, tok, s.task, s.lang, seed=s.seed, block_seed=s.ckpt, settings=cfg.prune_settings, progress=False)  # seeds nested in checkpoints
+    # seeds nested in checkpoints
+    sub = find_subnetwork(model, tok, s.task, s.lang, seed=s.seed, block_seed=s.ckpt, settings=cfg.prune_settings,
+                          progress=False)
     base = f"subnetworks/{s.id}"
     save_subnetwork(sub, ctx.store.path(base))
     m = sub.meta
-    row = {**sub_cols(s), "kept_heads": sub.kept_heads, "kept_mlps": sub.kept_mlps, "steps": len(sub.scores) - 1, "unmasked_score": sub.scores[0],
-           "final_score": sub.scores[-1], "chance": m["chance"], "base_p_value": m["base_p_value"], "above_chance": m["above_chance"],
-           "criterion": m["criterion"], "stop_n": m["stop_n"], "n": m["n"], "head_mask": sub.head_mask.flatten().int().tolist(),
-           "mlp_mask": sub.mlp_mask.int().tolist(), "n_layers": sub.head_mask.shape[0], "n_heads": sub.head_mask.shape[1]}
+    row = {**sub_cols(s), "kept_heads": sub.kept_heads, "kept_mlps": sub.kept_mlps, "steps": len(sub.scores) - 1,
+           "unmasked_score": sub.scores[0],
+           "final_score": sub.scores[-1], "chance": m["chance"], "base_p_value": m["base_p_value"],
+           "above_chance": m["above_chance"],
+           "criterion": m["criterion"], "stop_n": m["stop_n"], "n": m["n"],
+           "head_mask": sub.head_mask.flatten().int().tolist(),
+           "mlp_mask": sub.mlp_mask.int().tolist(), "n_layers": sub.head_mask.shape[0],
+           "n_heads": sub.head_mask.shape[1]}
     return [base + ".safetensors", base + ".json", ctx.store.write_part("masks", u, [row])]
 
 # %% ../nbs/07c_units.ipynb #5446e1c6
@@ -89,18 +104,24 @@ def _do_validation(ctx, u):
     s = u.kw["sub"]
     sub, (model, tok) = ctx.sub(s), ctx.model(s.checkpoint)
     rows = load_task(s.task, s.lang, "test", n=ctx.cfg.n_eval, seed=0)
-    loader = make_loader(tokenize_task(rows, tok, s.task, ctx.cfg.max_length), tok, s.task, batch_size=64, by_length=True)
-    variants = {"unmasked": None, "subnetwork": sub, "random": random_subnetwork(sub, seed=s.seed), "bad": bad_subnetwork(sub)}
+    loader = make_loader(tokenize_task(rows, tok, s.task, ctx.cfg.max_length), tok, s.task, batch_size=64,
+                         by_length=True)
+    variants = {"unmasked": None, "subnetwork": sub, "random": random_subnetwork(sub, seed=s.seed),
+                "bad": bad_subnetwork(sub)}
     run = lambda v: predict(model, loader, *((None, None) if v is None else (v.head_mask, v.mlp_mask)))
-    preds = {k: remember(ctx.memo, ("unmasked", s.checkpoint.id, s.lang, ctx.cfg.n_eval), lambda: run(v)) if v is None else run(v)
+    preds = {k: remember(ctx.memo, ("unmasked", s.checkpoint.id, s.lang, ctx.cfg.n_eval), lambda: run(v)) if v is None
+             else run(v)
              for k, v in variants.items()}  # the unmasked model's predictions are the same for every seed
     golds, ids = preds["unmasked"][1], [str(i) for i in rows["id"]]
     parts = {k: (score_parts(s.task, p, g), ids) for k, (p, g) in preds.items()}
-    chance = float(chance_null(s.task, golds, golds, n_perm=1000 if get_task(s.task).kind == "seq" else 50).mean())  # entity F1 is costly to recompute
+    # entity F1 is costly to recompute
+    chance = float(chance_null(s.task, golds, golds, n_perm=1000 if get_task(s.task).kind == "seq" else 50).mean())
     score = {k: float(score_from_parts(s.task, p[0].sum(0))) for k, p in parts.items()}
-    rows = [{**sub_cols(s), "variant": k, "kept_heads": sub.kept_heads if v is not None else int(sub.head_mask.numel()), "score": score[k],
+    rows = [{**sub_cols(s), "variant": k, "kept_heads": sub.kept_heads if v is not None else int(sub.head_mask.numel()),
+             "score": score[k],
              "relative": score[k]/score["unmasked"] if score["unmasked"] > 0 else float("nan"), "chance": chance,
-             "margin_kept": (score[k] - chance)/(score["unmasked"] - chance) if score["unmasked"] > chance else float("nan"),
+             "margin_kept": (score[k] - chance)/(score["unmasked"] - chance) if score["unmasked"] > chance
+             else float("nan"),
              "items": parts[k][1], "parts": parts[k][0].tolist()} for k, v in variants.items()]
     return [ctx.store.write_part("validation", u, rows)]
 
@@ -110,8 +131,10 @@ def _do_transfer(ctx, u):
     "Score each language's subnetwork of one checkpoint and seed on every language's test rows."
     cfg, (t, c), s = ctx.cfg, u.kw["ckpt"], u.kw["seed"]
     model, tok = ctx.model(u.kw["ckpt"])
-    m = transfer_matrix(model, tok, t, {l: ctx.sub(SubKey(t, c, l, s)) for l in cfg.langs}, split="test", n=cfg.n_eval, seed=0, max_length=cfg.max_length)
-    rows = [{"task": t, "ckpt": c, "seed": s, "mask_lang": src, "eval_lang": dst, "score": float(m.loc[src, dst])} for src in m.index for dst in m.columns]
+    m = transfer_matrix(model, tok, t, {l: ctx.sub(SubKey(t, c, l, s)) for l in cfg.langs}, split="test", n=cfg.n_eval,
+                        seed=0, max_length=cfg.max_length)
+    rows = [{"task": t, "ckpt": c, "seed": s, "mask_lang": src, "eval_lang": dst, "score": float(m.loc[src, dst])}
+            for src in m.index for dst in m.columns]
     return [ctx.store.write_part("transfer", u, rows)]
 
 # %% ../nbs/07c_units.ipynb #02a4e64f
@@ -120,14 +143,15 @@ def _do_mi(ctx, u):
     "Compare the head masks of a pair: Jaccard and its chance level, kappa, overlap, mutual information and its null."
     a, b = u.kw["a"], u.kw["b"]
     ma, mb = ctx.sub(a).head_mask, ctx.sub(b).head_mask
-    row = {**sub_cols(a, "a_"), **sub_cols(b, "b_"), "grid": u.kw["grid"], "jaccard": float(jaccard(ma, mb)), "jaccard_chance": expected_jaccard(ma, mb),
+    row = {**sub_cols(a, "a_"), **sub_cols(b, "b_"), "grid": u.kw["grid"], "jaccard": float(jaccard(ma, mb)),
+           "jaccard_chance": expected_jaccard(ma, mb),
            "kappa": float(kappa(ma, mb)), "overlap": float(overlap(ma, mb)), **mask_mi_test(ma, mb)}
     return [ctx.store.write_part("mi", u, [row])]
 
 # %% ../nbs/07c_units.ipynb #817d7eeb
 @worker("encoder", "activations")
 def _do_activations(ctx, u):
-    "Capture a subnetwork's (or an unmasked checkpoint's) pooled states at every layer on the probe items in one language."
+    "Capture a subnetwork's (or a checkpoint's) pooled states at every layer on the probe items in one language."
     cfg, lang, c = ctx.cfg, u.kw["lang"], ctx.cfg.cka
     x = u.kw.get("sub") or u.kw["ckpt"]
     model, tok = ctx.model(x.checkpoint)
@@ -137,7 +161,8 @@ def _do_activations(ctx, u):
     loader = make_loader(tokenize_task(ds, tok, probe, cfg.max_length), tok, probe, batch_size=64)
     acts = capture(model, loader, sites=c["site"], pool=c["pool"], head_mask=masks[0], mlp_mask=masks[1])[c["site"]]
     rel = f"{u.id}.safetensors"
-    items = hashlib.sha256(json.dumps([str(i) for i in ds["id"]]).encode()).hexdigest()  # paired inputs: the same items in the same order
+    # paired inputs: the same items in the same order
+    items = hashlib.sha256(json.dumps([str(i) for i in ds["id"]]).encode()).hexdigest()
     save_tensors(ctx.store.path(rel), {"acts": acts.contiguous()}, {"items": items, "probe": probe, "lang": lang})
     return [rel]
 
@@ -148,26 +173,30 @@ def _load_acts(store, uid):
 
 # %% ../nbs/07c_units.ipynb #c0638398
 def _cka_measure(A, B, c, n_perm:bool, device=None):
-    "Layer x layer CKA of A, B (NaN where a layer is constant), matched-layer permutation p-values and null means, half-sample replicates of the layer mean."
+    "Layer x layer CKA of A, B (NaN for a constant layer), matched-layer p-values, null means, half-samples."
     if c["kind"] == "linear":  # each side's Gram matrices built once, on the study's device
-        return cka_compare(A, B, c["n_perm"] if n_perm else 0, c["n_rep"] if n_perm else 0, seed=0, debiased=c["debiased"], device=device)
+        return cka_compare(A, B, c["n_perm"] if n_perm else 0, c["n_rep"] if n_perm else 0, seed=0,
+                           debiased=c["debiased"], device=device)
     L = min(len(A), len(B))
     m, p, nm = (torch.full((len(A), len(B)), float("nan"), dtype=torch.float64) for _ in range(3))
     va, vb = varies(A), varies(B)
-    if va.any() and vb.any(): m[va.nonzero()[:, 0][:, None], vb.nonzero()[:, 0]] = cka_matrix(A[va], B[vb], c["kind"], c["debiased"])
+    if va.any() and vb.any():
+        m[va.nonzero()[:, 0][:, None], vb.nonzero()[:, 0]] = cka_matrix(A[va], B[vb], c["kind"], c["debiased"])
     both = va[:L] & vb[:L]
     reps = np.full(c["n_rep"], np.nan)
     if both.any() and n_perm:
         idx = both.nonzero()[:, 0]
         pt = cka_perm_test(A[:L][both], B[:L][both], n_perm=c["n_perm"], seed=0, kind=c["kind"], debiased=c["debiased"])
         p[idx, idx], nm[idx, idx] = pt["p_value"].double(), pt["null_mean"].double()
-        if c["n_rep"]: reps = cka_half_samples(A[:L][both], B[:L][both], n_rep=c["n_rep"], seed=0, kind=c["kind"], debiased=c["debiased"]).mean(1).numpy()
+        if c["n_rep"]:
+            reps = cka_half_samples(A[:L][both], B[:L][both], n_rep=c["n_rep"], seed=0, kind=c["kind"],
+                                    debiased=c["debiased"]).mean(1).numpy()
     return m, p, nm, reps
 
 # %% ../nbs/07c_units.ipynb #ac06df90
 @worker("encoder", "cka")
 def _do_cka(ctx, u):
-    "Compare a pair by CKA on parallel inputs and on the same inputs, beside their unmasked checkpoints; rows per layer pair, replicates per question."
+    "CKA of a pair on parallel and on the same inputs, beside their unmasked checkpoints; rows, replicates."
     cfg, c, a, b = ctx.cfg, ctx.cfg.cka, u.kw["a"], u.kw["b"]
     ref = cfg.ref_lang
     def load(x, lang): return _load_acts(ctx.store, f"activations/{x.id}@{lang}")
@@ -180,29 +209,38 @@ def _do_cka(ctx, u):
     pair = {**sub_cols(a, "a_"), **sub_cols(b, "b_"), "grid": u.kw["grid"]}
     rows = [{**pair, "layer_a": i, "layer_b": j, "site": c["site"], "kind": c["kind"], "debiased": deb, "n": A.shape[1],
              "value": float(par[0][i, j]), "p_value": float(par[1][i, j]), "null_mean": float(par[2][i, j]),
-             "value_same": float(same[0][i, j]), "p_value_same": float(same[1][i, j]), "null_mean_same": float(same[2][i, j]),
+             "value_same": float(same[0][i, j]), "p_value_same": float(same[1][i, j]),
+             "null_mean_same": float(same[2][i, j]),
              "baseline": float(base[0][i, j])} for i in range(len(A)) for j in range(len(B))]
     L = min(len(A), len(B))
-    diag = lambda m: float(np.nanmean(torch.diagonal(m[:L, :L]).numpy())) if torch.isfinite(torch.diagonal(m[:L, :L])).any() else float("nan")
-    reps = [{**pair, "measure": k, "value": diag(r[0]), "reps": r[3].tolist(), "same_inputs": k == "same_input" or a.lang == b.lang,
+    def diag(m):
+        d = torch.diagonal(m[:L, :L])
+        return float(np.nanmean(d.numpy())) if torch.isfinite(d).any() else float("nan")
+    reps = [{**pair, "measure": k, "value": diag(r[0]), "reps": r[3].tolist(), "same_inputs": k == "same_input"
+             or a.lang == b.lang,
              "input_lang": (a.lang if a.lang == b.lang else ref) if k == "same_input" else f"{a.lang}/{b.lang}"}
             for k, r in (("parallel", par), ("same_input", same))]
-    reps.append({**pair, "measure": "unmasked", "value": diag(base[0]), "reps": [], "same_inputs": a.lang == b.lang, "input_lang": f"{a.lang}/{b.lang}"})
+    reps.append({**pair, "measure": "unmasked", "value": diag(base[0]), "reps": [], "same_inputs": a.lang == b.lang,
+                 "input_lang": f"{a.lang}/{b.lang}"})
     return [ctx.store.write_part("cka", u, rows), ctx.store.write_part("cka_reps", u, reps)]
 
 # %% ../nbs/07c_units.ipynb #32045b2a
 @worker("encoder", "stitching")
 def _do_stitching(ctx, u):
-    "Stitch a front subnetwork into an end one at a layer (or a control of it); row: the end's, initial and trained scores with their parts."
+    "Stitch a front subnetwork into an end at a layer (or a control); row: end, initial and trained scores."
     cfg, k = ctx.cfg, u.kw
     f, e, v, layer = k["front"], k["end"], k["variant"], k["layer"]
     (fm, tok), (em, _) = ctx.model(f.checkpoint), ctx.model(e.checkpoint)
     fs, es = ctx.sub(f), ctx.sub(e)
     end_layer = max(-1, layer - cfg.later_sender_gap) if v == "later_sender" else layer
-    r = stitch(SubnetSpec(fm, fs.head_mask, fs.mlp_mask, f.id), SubnetSpec(em, es.head_mask, es.mlp_mask, e.id), tok, e.task, e.lang, layer,
+    r = stitch(SubnetSpec(fm, fs.head_mask, fs.mlp_mask, f.id), SubnetSpec(em, es.head_mask, es.mlp_mask, e.id), tok,
+               e.task, e.lang, layer,
                end_layer=end_layer, front_variant=v if v in FRONT_VARIANTS else "none", variant_seed=k["draw"],
                settings=cfg.stitch_settings, memo=ctx.memo)
-    row = {**sub_cols(f, "front_"), **sub_cols(e, "end_"), "layer": layer, "end_layer": end_layer, "variant": v, "draw": k["draw"], "grid": k["grid"],
-           "init_score": r["init_score"], "stitched_score": r["stitched_score"], "end_score": r["end_score"], "relative_accuracy": r["relative_accuracy"],
-           "items": r["items"], "init_parts": r["init_parts"].tolist(), "stitched_parts": r["stitched_parts"].tolist(), "end_parts": r["end_parts"].tolist()}
+    row = {**sub_cols(f, "front_"), **sub_cols(e, "end_"), "layer": layer, "end_layer": end_layer, "variant": v,
+           "draw": k["draw"], "grid": k["grid"],
+           "init_score": r["init_score"], "stitched_score": r["stitched_score"], "end_score": r["end_score"],
+           "relative_accuracy": r["relative_accuracy"],
+           "items": r["items"], "init_parts": r["init_parts"].tolist(), "stitched_parts": r["stitched_parts"].tolist(),
+           "end_parts": r["end_parts"].tolist()}
     return [ctx.store.write_part("stitching", u, [row])]

