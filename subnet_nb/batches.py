@@ -52,8 +52,7 @@ def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
                 tokenizer, task:Task|str,
                 batch_size:int=32, shuffle:bool=False,
                 seed:int=0, # seed of the shuffling
-                by_length:bool=False,
-                # batch the rows shortest first (less padding); the loader's `order` says which row came where
+                by_length:bool=False, # batch the rows shortest first (less padding); `order` says which row went where
                ) -> torch.utils.data.DataLoader:
     "A DataLoader with dynamic padding over tokenised rows."
     if by_length and shuffle:

@@ -146,6 +146,26 @@ def resolve_debiased(debiased:bool|str, n:int, d:int) -> bool:
     return debiased
 
 # %% ../nbs/05_cka.ipynb #d60ac439
+def _rbf_cka_matrix(a, b, sigma:float, debiased:bool) -> torch.Tensor:
+    "RBF CKA between every layer of `a` and of `b` (checked float64 stacks), from each layer's Gram matrix."
+    Ka, Kb = torch.stack([_gram_rbf(x, sigma) for x in a]), torch.stack([_gram_rbf(y, sigma) for y in b])
+    n = Ka.shape[-1]
+    if debiased:
+        def prep(K):  # zero diagonal: the U-statistic terms become sums of products
+            return K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1))
+        Kt, Lt = prep(Ka), prep(Kb)
+        k1, l1 = Kt.sum(-1), Lt.sum(-1)
+        xy = song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None],
+                    k1 @ l1.T, n)
+        xx, yy = _hsic_gram(Ka, Ka, True), _hsic_gram(Kb, Kb, True)
+    else:
+        Kc = Ka - Ka.mean(-1, keepdim=True) - Ka.mean(-2, keepdim=True) + Ka.mean((-2, -1), keepdim=True)
+        Lc = Kb - Kb.mean(-1, keepdim=True) - Kb.mean(-2, keepdim=True) + Kb.mean((-2, -1), keepdim=True)
+        xy = Kc.reshape(len(Kc), -1) @ Lc.reshape(len(Lc), -1).T
+        xx, yy = (Kc*Kc).sum((-2, -1)), (Lc*Lc).sum((-2, -1))
+    return hsic_ratio(xy, xx[:, None], yy[None])
+
+# %% ../nbs/05_cka.ipynb #d3c69bae
 def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
                b, # (Lb, n, d2) activations of the other, on the same n items
                kind:str="linear", # "linear" or "rbf"
@@ -159,23 +179,7 @@ def cka_matrix(a, # (La, n, d1) activations of one subnetwork, layer by layer
               isinstance(t, np.ndarray) and t.dtype in (np.float32, np.float16) for t in (a, b))
     # float32 stays float32 for the linear products
     a, b = check_pair(a, b, debiased, ndim=3, keep32=low and kind == "linear")
-    if kind == "rbf":
-        Ka, Kb = torch.stack([_gram_rbf(x, sigma) for x in a]), torch.stack([_gram_rbf(y, sigma) for y in b])
-        n = Ka.shape[-1]
-        if debiased:
-            def prep(K):  # zero diagonal: the U-statistic terms become sums of products
-                return K - torch.diag_embed(torch.diagonal(K, dim1=-2, dim2=-1))
-            Kt, Lt = prep(Ka), prep(Kb)
-            k1, l1 = Kt.sum(-1), Lt.sum(-1)
-            xy = song_u(Kt.reshape(len(Kt), -1) @ Lt.reshape(len(Lt), -1).T, k1.sum(-1)[:, None], l1.sum(-1)[None],
-                        k1 @ l1.T, n)
-            xx, yy = _hsic_gram(Ka, Ka, True), _hsic_gram(Kb, Kb, True)
-        else:
-            Kc = Ka - Ka.mean(-1, keepdim=True) - Ka.mean(-2, keepdim=True) + Ka.mean((-2, -1), keepdim=True)
-            Lc = Kb - Kb.mean(-1, keepdim=True) - Kb.mean(-2, keepdim=True) + Kb.mean((-2, -1), keepdim=True)
-            xy = Kc.reshape(len(Kc), -1) @ Lc.reshape(len(Lc), -1).T
-            xx, yy = (Kc*Kc).sum((-2, -1)), (Lc*Lc).sum((-2, -1))
-        return hsic_ratio(xy, xx[:, None], yy[None])
+    if kind == "rbf": return _rbf_cka_matrix(a, b, sigma, debiased)
     a = a - a.mean(1, keepdim=True, dtype=torch.float64).to(a.dtype)  # means in float64
     b = b - b.mean(1, keepdim=True, dtype=torch.float64).to(b.dtype)
     xy, xx, yy = _cross_sq(a, b, a.dtype), _self_sq(a), _self_sq(b)
@@ -271,8 +275,7 @@ def cka_perm_test(a, # (L, n, d1) activations, layer by layer
                   b, # (L, n, d2) activations of the same n items, same number of layers
                   n_perm:int=1000, seed:int=0,
                   kind:str="linear", # "linear" or "rbf"
-                  debiased:bool|str=False, sigma:float=0.5,
-                  # debiased: or "auto" (n < d); bandwidth of "rbf" as a fraction of the median distance
+                  debiased:bool|str=False, sigma:float=0.5, # or "auto" (n < d); RBF bandwidth (of the median distance)
                  ) -> dict:
     "Matched-layer CKA (layer l of `a` vs layer l of `b`) with a row-permutation null computed on Gram matrices."
     debiased = resolve_debiased(debiased, np.shape(a)[-2], max(np.shape(a)[-1], np.shape(b)[-1]))

@@ -340,56 +340,73 @@ def claims(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.
     return pd.DataFrame(rows, columns=["claim", "found", "rule", "holds", "detectable", "verdict"])
 
 # %% ../nbs/08a_claims.ipynb #140716dc
+def _found_subnetworks(T0:dict, excluded:list, exclude_chance:bool) -> list:
+    "The sentence on the subnetworks above chance, and those left out."
+    m = T0["masks"]
+    left = (f"; the other {len(excluded)} ({', '.join(sid(s) for s in excluded)}) are left out of every comparison below."
+            if excluded and exclude_chance else ".")
+    return [f"- **Subnetworks.** {int(m.above_chance.sum())} of {len(m)} unmasked models were above chance on their stop "
+            "sample" + left]
+
+def _found_retention(T:dict, rs) -> list:
+    "The sentence on retention on test, per task."
+    r = fmt_table(retention(T, rs))
+    each = lambda t: (f"{t}: subnetworks {r.loc[(t, 'subnetwork'), 'relative score']}, random same-size "
+                      f"{r.loc[(t, 'random'), 'relative score']}, bad {r.loc[(t, 'bad'), 'relative score']}")
+    return ["- **Retention on test** (score relative to the unmasked model, on test items pruning never saw): "
+            + "; ".join(each(t) for t in dict.fromkeys(i[0] for i in r.index)) + "."]
+
+# %% ../nbs/08a_claims.ipynb #3504ab72
+def _found_masks(T:dict, rs) -> list:
+    "The sentence on mask agreement per grid: kappa, and raw Jaccard against its chance level."
+    mt = fmt_table(mask_table(T, rs))
+    return ["- **Masks** (kappa: 0 = random masks with the same heads per layer, 1 = identical): "
+            + "; ".join(f"{g} {r['kappa']}" for g, r in mt.iterrows()) + ". Raw Jaccard against its chance level: "
+            + "; ".join(f"{g} {r['Jaccard']} vs {r['Jaccard, chance']}" for g, r in mt.iterrows()) + "."]
+
+def _found_cka(T:dict, rs) -> list:
+    "The sentences on CKA: same inputs per grid; parallel inputs across languages against the unmasked models."
+    ct = fmt_table(cka_table(T, rs))
+    out = ["- **CKA, same inputs through two masks** (how different the subnetworks are): "
+           + "; ".join(f"{g} {r['same inputs, two masks']}" for g, r in ct.iterrows()) + "."]
+    if "across languages" in ct.index:
+        e = {m: cka_est(T, rs, "languages", m) for m in ("parallel", "unmasked")}
+        gap = combine(lambda a, b: a - b, e["parallel"], e["unmasked"])
+        out.append("- **CKA across languages, each subnetwork on its own language** (cross-lingual alignment): "
+                   f"{fmt(e['parallel'])}, against {fmt(e['unmasked'])} for the unmasked models on the same parallel "
+                   f"inputs (what the inputs alone do); difference {fmt(gap)}.")
+    return out
+
+# %% ../nbs/08a_claims.ipynb #56f2974b
+def _found_stitching(T:dict, rs) -> list:
+    "The sentence on stitching: RA_self per grid, RA above 1, self-stitches, stitches ending at their initial score."
+    s = stitch_frame(T)
+    base, own = s[(s.variant == "none") & (s.grid != "identity")], s[s.grid == "identity"]
+    return ["- **Stitching, RA_self** (÷ the end's trained self-stitch): "
+            + "; ".join(f"{grid_name(g)} {fmt(stitch_est(rs, d))}" for g, d in base.groupby("grid", sort=False))
+            + f". {(base.ra > 1).mean():.0%} of matched stitches have RA > 1 against the end's own score (the trained "
+            f"map adds capacity), {len(own)} self-stitches average RA {own.ra.mean():.2f}; "
+            f"{np.mean(base.at_init):.0%} of stitches end at their least-squares score."]
+
+def _found_claims(cl:pd.DataFrame) -> list:
+    "A sentence per claim: its verdict, what was found, its rule, and what could have been detected."
+    detect = lambda r: (f" Detectable with 80 % power: {r.detectable}."
+                        if r.verdict in ("does not hold", "inconclusive") else "")
+    return [f"- **{r.claim}** -- {r.verdict}. {r.found}." + (f" Rule: {r.rule}." if r.rule else "") + detect(r)
+            for r in cl.itertuples()]
+
+# %% ../nbs/08a_claims.ipynb #8cf0eb3f
 def findings(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> str:
     "What the study finds, in sentences whose every number is computed here from the tables (Markdown)."
     T0 = T
     T, excluded = restrict(T, exclude_chance)
     rs, out = Resampler(T, n_boot, seed), []
-    if "masks" in T0:
-        m = T0["masks"]
-        out.append(f"- **Subnetworks.** {int(m.above_chance.sum())} of {len(m)} unmasked models were above chance on "
-                   "their stop sample"
-                   + (f"; the other {len(excluded)} ({', '.join(sid(s) for s in excluded)}) are left out of every "
-                      "comparison below." if excluded and exclude_chance else "."))
-    if "validation" in T and len(T["validation"]):
-        r = fmt_table(retention(T, rs))
-        out.append("- **Retention on test** (score relative to the unmasked model, on test items pruning never saw): "
-                   + "; ".join(f"{t}: subnetworks {r.loc[(t, 'subnetwork'), 'relative score']}, random same-size "
-                               f"{r.loc[(t, 'random'), 'relative score']}, "
-                               f"bad {r.loc[(t, 'bad'), 'relative score']}"
-                               for t in dict.fromkeys(i[0] for i in r.index)) + ".")
-    if "mi" in T and len(T["mi"]):
-        mt = fmt_table(mask_table(T, rs))
-        out.append("- **Masks** (kappa: 0 = random masks with the same heads per layer, 1 = identical): "
-                   "" + "; ".join(f"{g} {r['kappa']}" for g, r in mt.iterrows())
-                   + ". Raw Jaccard against its chance level: "
-                     "" + "; ".join(f"{g} {r['Jaccard']} vs {r['Jaccard, chance']}" for g, r in mt.iterrows()) + ".")
-    if "cka_reps" in T and len(T["cka_reps"]):
-        ct = fmt_table(cka_table(T, rs))
-        out.append("- **CKA, same inputs through two masks** (how different the subnetworks are): "
-                   "" + "; ".join(f"{g} {r['same inputs, two masks']}" for g, r in ct.iterrows()) + ".")
-        if "across languages" in ct.index:
-            e = {m: cka_est(T, rs, "languages", m) for m in ("parallel", "unmasked")}
-            gap = combine(lambda a, b: a - b, e["parallel"], e["unmasked"])
-            out.append("- **CKA across languages, each subnetwork on its own language** (cross-lingual alignment): "
-                       f"{fmt(e['parallel'])}, against "
-                       f"{fmt(e['unmasked'])} for the unmasked models on the same parallel inputs (what the inputs "
-                       f"alone do); difference {fmt(gap)}.")
-    if "stitching" in T and len(T["stitching"]):
-        s = stitch_frame(T)
-        base = s[(s.variant == "none") & (s.grid != "identity")]
-        out.append("- **Stitching, RA_self** (÷ the end's trained self-stitch): "
-                   "" + "; ".join(f"{grid_name(g)} {fmt(stitch_est(rs, d))}"
-                                  for g, d in base.groupby("grid", sort=False))
-                   + f". {(base.ra > 1).mean():.0%} of matched stitches have RA > 1 against the end's own score (the "
-                     "trained map adds capacity), "
-                   f"{(s.grid == 'identity').sum()} self-stitches average RA {s[s.grid == 'identity'].ra.mean():.2f}; "
-                   f"{np.mean(base.at_init):.0%} of stitches end at their least-squares score.")
-    cl = claims(T0, n_boot, exclude_chance, seed)
-    out += [f"- **{r.claim}** -- {r.verdict}. {r.found}." + (f" Rule: {r.rule}." if r.rule else "")
-            + (f" Detectable with 80 % power: {r.detectable}." if r.verdict in ("does not hold", "inconclusive")
-               else "") for r in cl.itertuples()]
-    return "\n".join(out)
+    if "masks" in T0: out += _found_subnetworks(T0, excluded, exclude_chance)
+    if "validation" in T and len(T["validation"]): out += _found_retention(T, rs)
+    if "mi" in T and len(T["mi"]): out += _found_masks(T, rs)
+    if "cka_reps" in T and len(T["cka_reps"]): out += _found_cka(T, rs)
+    if "stitching" in T and len(T["stitching"]): out += _found_stitching(T, rs)
+    return "\n".join(out + _found_claims(claims(T0, n_boot, exclude_chance, seed)))
 
 # %% ../nbs/08a_claims.ipynb #687f1b55
 def headlines(T:dict, n_boot:int=1000, exclude_chance:bool=True, seed:int=0) -> pd.DataFrame:

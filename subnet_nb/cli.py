@@ -12,6 +12,11 @@ import subnet_nb
 __all__ = ['DECODER_PRESET_NAMES', 'PRESET_NAMES', 'cmd_embedded', 'cmd_study_run', 'cmd_study_plan', 'cmd_study_status',
            'cmd_study_report', 'build_parser', 'main']
 
+# %% ../nbs/09_cli.ipynb #92589d63
+DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.decoder_config.DECODER_PRESETS`
+# `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
+PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES
+
 # %% ../nbs/09_cli.ipynb #505eb051
 def cmd_embedded(args) -> int:
     "Build (or verify) the cached embedded model and print where it is."
@@ -44,6 +49,7 @@ def _kind(args) -> str:
     try: return json.loads((Path(args.out)/"config.json").read_text()).get("study", "encoder")
     except (OSError, ValueError, TypeError, AttributeError): return "encoder"
 
+# %% ../nbs/09_cli.ipynb #976bee95
 def _studies():
     "Register both kinds of study with the engine (a folder is read as the kind its config.json names)."
     import subnet_nb.study, subnet_nb.decoder_study
@@ -106,6 +112,7 @@ def _status(args, command:str):
     try: return unit_status(Store(args.out))
     except (ValueError, FileNotFoundError) as e: print(f"subnet_nb study {command}: {e}", file=sys.stderr)
 
+# %% ../nbs/09_cli.ipynb #ba337bc0
 def cmd_study_status(args) -> int:
     "Print the units of the study in `--out` by kind and state, and any failures."
     if (st := _status(args, "status")) is None: return 2
@@ -137,17 +144,13 @@ def cmd_study_report(args) -> int:
         print(f"subnet_nb study report: {e}", file=sys.stderr); return 2
     return 0
 
-# %% ../nbs/09_cli.ipynb #92589d63
-DECODER_PRESET_NAMES = ["decoder", "decoder-full"]  # `subnet_nb.decoder_config.DECODER_PRESETS`
-# `subnet_nb.config.PRESETS` (not imported here: the parser answers `--help` without loading torch)
-PRESET_NAMES = ["embedded", "verses", "paper"] + DECODER_PRESET_NAMES
-
 # %% ../nbs/09_cli.ipynb #85d19756
 def _config_args(p:argparse.ArgumentParser):
     "The two ways to name a study's config: a preset, or a file (which may name a preset)."
     p.add_argument("--preset", choices=PRESET_NAMES, help="a preset config (default: embedded)")
     p.add_argument("--config", help="a YAML or JSON file of StudyConfig fields (may name a preset)")
 
+# %% ../nbs/09_cli.ipynb #3ba4aeca
 def _slurm_args(p:argparse.ArgumentParser):
     "The options of `--executor slurm`."
     g = p.add_argument_group("Slurm options (with --executor slurm)")
@@ -162,6 +165,23 @@ def _slurm_args(p:argparse.ArgumentParser):
                    help="extra sbatch option, repeatable, e.g. --sbatch account=nlp --sbatch qos=high")
 
 # %% ../nbs/09_cli.ipynb #edc50cb1
+def _run_parser(ss):
+    "The `study run` and `study plan` sub-commands."
+    r = ss.add_parser("run", help="run (or resume) a study into --out")
+    _config_args(r)
+    r.add_argument("--out", required=True, help="the result folder")
+    r.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    r.add_argument("--executor", choices=["local", "slurm"], default="local", help="run units here (default) or as Slurm jobs")
+    _slurm_args(r)
+    r.set_defaults(func=cmd_study_run)
+    pl = ss.add_parser("plan", help="units, examples, tokens, disk and estimated wall time of a study, before running it")
+    _config_args(pl)
+    pl.add_argument("--tflops", type=float,
+                    help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
+    pl.add_argument("--no-timing", action="store_true", help="count only (no calibration run)")
+    pl.set_defaults(func=cmd_study_plan)
+
+# %% ../nbs/09_cli.ipynb #154485d1
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `subnet_nb` command."
     p = argparse.ArgumentParser(prog="subnet_nb",
@@ -176,21 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_embedded)
     s = sub.add_parser("study", help="run the whole study from a config, resumably; show its status; write its report")
     ss = s.add_subparsers(dest="study_command", metavar="STUDY_COMMAND", required=True)
-    r = ss.add_parser("run", help="run (or resume) a study into --out")
-    _config_args(r)
-    r.add_argument("--out", required=True, help="the result folder")
-    r.add_argument("--quiet", action="store_true", help="no progress bars or summary")
-    r.add_argument("--executor", choices=["local", "slurm"], default="local",
-                   help="run units here (default) or as Slurm jobs")
-    _slurm_args(r)
-    r.set_defaults(func=cmd_study_run)
-    pl = ss.add_parser("plan",
-                       help="units, examples, tokens, disk and estimated wall time of a study, before running it")
-    _config_args(pl)
-    pl.add_argument("--tflops", type=float,
-                    help="estimate for a device with this effective throughput (TFLOP/s) instead of timing this one")
-    pl.add_argument("--no-timing", action="store_true", help="count only (no calibration run)")
-    pl.set_defaults(func=cmd_study_plan)
+    _run_parser(ss)
     t = ss.add_parser("status", help="units of the study in --out: done, pending, failed")
     t.add_argument("--out", required=True); t.add_argument("--all", action="store_true", help="also list every unit")
     t.set_defaults(func=cmd_study_status)

@@ -32,6 +32,17 @@ LIST_FIELDS = ("tasks", "langs", "checkpoints", "seeds", "analyses", "grids", "c
                "stitch_controls", "stitch_control_grids", "stitch_control_langs")
 
 # %% ../nbs/07_config.ipynb #38b76325
+def _steps() -> dict:
+    "The embedded default's step settings, made anew for every config (a config may change them)."
+    return dict(finetune=dict(n_train={"emoji-topic": 300, "emoji-animacy": 160}, n_eval=40,  # `FinetuneConfig` fields
+                              epochs={"emoji-topic": 3, "emoji-animacy": 2}, lr=3e-4, batch_size=32),  # {task: value}
+                prune=dict(n=32, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=96),
+                cka=dict(task=None, split="test", n=64, site="attn", pool="cls", kind="linear", debiased="auto",
+                         n_perm=100, n_rep=100, same_input_lang=None),
+                stitch=dict(n_train=48, n_test=64, epochs=1, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq",
+                            targets="hard", seed=0))
+
+# %% ../nbs/07_config.ipynb #aba8d6dc
 @dataclass
 class StudyConfig(StudySettings):
     "Everything that determines a study."
@@ -40,44 +51,28 @@ class StudyConfig(StudySettings):
     model: str = "embedded"  # Hub name, local folder or "embedded"
     tasks: tuple = ("emoji-topic", "emoji-animacy")
     langs: tuple = ("en", "de", "zh")
-    # fine-tuning seeds: one checkpoint per task and seed (the report's verdicts need at least 3 per task)
-    checkpoints: tuple = (0, 1, 2, 3, 4)
-    # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split, drawn anew for each checkpoint
-    seeds: tuple = (0, 1)
+    checkpoints: tuple = (0, 1, 2, 3, 4)  # fine-tuning seeds: a checkpoint per task and seed (verdicts need 3 per task)
+    seeds: tuple = (0, 1)  # pruning seeds: seed s takes the s-th disjoint sample of the `prune` split, per checkpoint
     max_length: int = 32  # tokens per input, everywhere
-    finetune: dict = field(default_factory=lambda: dict(n_train={"emoji-topic": 300, "emoji-animacy": 160}, n_eval=40,
-                                                        epochs={"emoji-topic": 3, "emoji-animacy": 2}, lr=3e-4,
-                                                        # `FinetuneConfig` fields (not seed); a value may be {task:
-                                                        # value}
-                                                        batch_size=32))
-    # `find_subnetwork` arguments (importance per example: the batch size changes the speed only)
-    prune: dict = field(default_factory=lambda: dict(n=32, stop_n=64, threshold=0.9, criterion="above_chance",
-                                                     schedule="michel", batch_size=96))
-    # leave subnetworks whose unmasked model is not above chance on their stop sample out of every comparison
-    exclude_chance: bool = True
+    finetune: dict = field(default_factory=lambda: _steps()["finetune"])  # `FinetuneConfig` fields (not seed)
+    prune: dict = field(default_factory=lambda: _steps()["prune"])  # `PruneConfig` fields
+    exclude_chance: bool = True  # leave subnetworks not above chance on their stop sample out of every comparison
     n_eval: int|None = 64  # test rows per language for validation and transfer (None: all)
     analyses: tuple = ("validation", "mi", "cka", "stitching")
     grids: tuple = GRIDS  # pair grids of the mask comparisons (Jaccard, kappa, MI)
     cka_grids: tuple = ("seeds", "languages")  # pair grids of CKA (also "checkpoints", "tasks", "chaotic")
-    cka: dict = field(default_factory=lambda: dict(task=None, split="test", n=64, site="attn", pool="cls",
-                                                   kind="linear", debiased="auto",
-                                                   n_perm=100, n_rep=100, same_input_lang=None))
+    cka: dict = field(default_factory=lambda: _steps()["cka"])
     stitch_layers: tuple = (1, 9)
-    # and "checkpoints", "chaotic"; the trained self-stitch of every end ("identity") is added: the denominator of
-    # RA_self
-    stitch_grids: tuple = ("seeds", "languages", "tasks")
+    stitch_grids: tuple = ("seeds", "languages", "tasks")  # and "checkpoints", "chaotic"; every end's self-stitch added
     stitch_langs: tuple = ("zh",)  # end languages of across-language stitches; the front is always langs[0]
     stitch_controls: tuple = ("shuffle_within_layer",)  # of STITCH_CONTROLS, on every pair of `stitch_control_grids`
     stitch_control_grids: tuple = ("languages",)
     stitch_control_langs: tuple = ("zh",)  # end languages of the control pairs (a subset of stitch_langs)
     stitch_control_draws: int = 1  # draws of each shuffled front mask
     later_sender_gap: int = 3  # the later-sender control sends front layer l into the end after layer l - gap
-    stitch: dict = field(default_factory=lambda: dict(n_train=48, n_test=64, epochs=1, lr=3e-4, lr_min=1e-5,
-                                                      batch_size=32, init="lstsq", targets="hard", seed=0))
+    stitch: dict = field(default_factory=lambda: _steps()["stitch"])  # `StitchConfig` fields
     device: str = "cpu"
-    def __post_init__(self):
-        super().__post_init__()
-        self.cka = {**StudyConfig.__dataclass_fields__["cka"].default_factory(), **self.cka}
+    def __post_init__(self): StudySettings.__post_init__(self); self.cka = {**_steps()["cka"], **self.cka}
 
 # %% ../nbs/07_config.ipynb #e00618da
 @patch
@@ -86,11 +81,13 @@ def finetune_for(self:StudyConfig, task:str) -> dict:
     default = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)}
     return {k: (v.get(task, default.get(k)) if isinstance(v, dict) else v) for k, v in self.finetune.items()}
 
+# %% ../nbs/07_config.ipynb #0c89aa9e
 @patch(as_prop=True)
 def probe_task(self:StudyConfig) -> str:
     "The task whose test items CKA reads: `cka['task']`, or the study's first task."
     return self.cka["task"] or self.tasks[0]
 
+# %% ../nbs/07_config.ipynb #36e7b519
 @patch(as_prop=True)
 def ref_lang(self:StudyConfig) -> str:
     "The language a cross-language CKA pair reads for the same-input question: `cka['same_input_lang']` or langs[0]."
@@ -114,45 +111,39 @@ def stitch_settings(self:StudyConfig) -> StitchConfig:
     return StitchConfig.from_dict(self.stitch, max_length=self.max_length)
 
 # %% ../nbs/07_config.ipynb #0ad042b5
-PRESETS = {
-    "embedded": StudyConfig(),
-    "paper": StudyConfig(model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"),
-                         langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1, 2, 3, 4), seeds=(0, 1, 2, 3, 4),
-                         max_length=128,
-                         # WikiANN's train split: 14,000 rows
-                         finetune=dict(n_train={"xnli": 20_000, "paws-x": 20_000, "marc": 20_000, "wikiann": None},
-                                       epochs=3, lr=2e-5, batch_size=32, freeze_word_embeddings=False),
-                         # 5 disjoint samples fit WikiANN's prune split (6,000)
-                         prune=dict(n=1000, stop_n=2000, threshold=0.9, criterion="relative", schedule="michel",
-                                    batch_size=32), n_eval=None,
-                         analyses=ANALYSES,
-                         cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear",
-                                  debiased="auto", n_perm=1000, n_rep=200), cka_grids=GRIDS[:4],
-                         stitch_layers=tuple(range(12)), stitch_grids=GRIDS, stitch_langs=("de", "fr", "es", "zh"),
-                         stitch_control_grids=("languages",),
-                         stitch_control_langs=("de", "zh"), stitch_controls=STITCH_CONTROLS, stitch_control_draws=3,
-                         stitch=dict(n_train=10_000, n_test=None, epochs=10, lr=3e-4, lr_min=1e-5, batch_size=32,
-                                     init="lstsq", targets="hard", seed=0),
-                         device="cuda"),
-    "verses": StudyConfig(tasks=("verse-genre", "verse-xref", "verse-punct"), langs=("en", "de", "fr", "es", "zh"),
-                          checkpoints=(0, 1), seeds=(0, 1), max_length=64,
-                          finetune=dict(n_train=240, n_eval=32, epochs=3, lr=1e-4, batch_size=32,
-                                        # unweighted, the token task collapsed to "no mark" after every word in a trial
-                                        # (entity F1 0 in all five languages)
-                                        balanced=True),
-                          prune=dict(n=24, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel",
-                                     batch_size=48),
-                          n_eval=48, cka=dict(task="verse-genre", n=96), cka_grids=GRIDS[:4], stitch_layers=(1, 9),
-                          stitch_langs=("zh",), stitch_control_langs=("zh",),
-                          stitch_grids=GRIDS[:4], stitch_controls=STITCH_CONTROLS, stitch_control_draws=2,
-                          stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32,
-                                      init="lstsq", targets="hard", seed=0)),
-}
+_PAPER = StudyConfig(  # the original study: xlm-roberta-base on the four Hub tasks in five languages, on a GPU
+    model="xlm-roberta-base", tasks=("xnli", "paws-x", "marc", "wikiann"), langs=("en", "de", "fr", "es", "zh"),
+    checkpoints=(0, 1, 2, 3, 4), seeds=(0, 1, 2, 3, 4), max_length=128,
+    finetune=dict(n_train={"xnli": 20_000, "paws-x": 20_000, "marc": 20_000, "wikiann": None},  # WikiANN: 14,000 rows
+                  epochs=3, lr=2e-5, batch_size=32, freeze_word_embeddings=False),
+    prune=dict(n=1000, stop_n=2000, threshold=0.9, criterion="relative", schedule="michel",  # 5 disjoint samples fit
+               batch_size=32), n_eval=None, analyses=ANALYSES,  # WikiANN's prune split (6,000)
+    cka=dict(task="xnli", split="test", n=5000, site="attn", pool="cls", kind="linear", debiased="auto", n_perm=1000,
+             n_rep=200), cka_grids=GRIDS[:4],
+    stitch_layers=tuple(range(12)), stitch_grids=GRIDS, stitch_langs=("de", "fr", "es", "zh"),
+    stitch_control_grids=("languages",), stitch_control_langs=("de", "zh"), stitch_controls=STITCH_CONTROLS,
+    stitch_control_draws=3, stitch=dict(n_train=10_000, n_test=None, epochs=10, lr=3e-4, lr_min=1e-5, batch_size=32,
+                                        init="lstsq", targets="hard", seed=0),
+    device="cuda")
+
+# %% ../nbs/07_config.ipynb #ab791b17
+_VERSES = StudyConfig(  # the same study offline on three verse tasks, one of each kind of the original's
+    tasks=("verse-genre", "verse-xref", "verse-punct"), langs=("en", "de", "fr", "es", "zh"), checkpoints=(0, 1),
+    seeds=(0, 1), max_length=64,
+    finetune=dict(n_train=240, n_eval=32, epochs=3, lr=1e-4, batch_size=32,
+                  balanced=True),  # unweighted, the token task collapsed to "no mark" (entity F1 0) in a trial
+    prune=dict(n=24, stop_n=64, threshold=0.9, criterion="above_chance", schedule="michel", batch_size=48),
+    n_eval=48, cka=dict(task="verse-genre", n=96), cka_grids=GRIDS[:4], stitch_layers=(1, 9), stitch_langs=("zh",),
+    stitch_control_langs=("zh",), stitch_grids=GRIDS[:4], stitch_controls=STITCH_CONTROLS, stitch_control_draws=2,
+    stitch=dict(n_train=48, n_test=48, epochs=2, lr=3e-4, lr_min=1e-5, batch_size=32, init="lstsq", targets="hard",
+                seed=0))
+
+# %% ../nbs/07_config.ipynb #e57b9851
+PRESETS = {"embedded": StudyConfig(), "paper": _PAPER, "verses": _VERSES}
 
 # %% ../nbs/07_config.ipynb #6b6f3939
 def get_config(preset:str|None=None, # a preset name ("embedded", "verses", "paper")
-               path:str|Path|None=None,
-               # a YAML (or JSON) file: any `StudyConfig` fields, optionally `preset: NAME` to start from
+               path:str|Path|None=None, # a YAML (or JSON) file: `StudyConfig` fields, optionally `preset: NAME`
                **overrides) -> StudyConfig:
     "A `StudyConfig` from a preset, a file, and keyword overrides (in that order)."
     return StudyConfig.from_preset(PRESETS, preset, path, **overrides)

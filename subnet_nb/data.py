@@ -136,6 +136,16 @@ ANIMATE = ("animal-", "person", "family", "body-parts", "hand", "face-", "cat-fa
 
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 
+# %% ../nbs/01_data.ipynb #2dc4d580
+def _with_sentiment(df:pd.DataFrame) -> pd.DataFrame:
+    "`df` with the Emoji Sentiment Ranking's counts of its emoji (`emosent`), where it ranks them."
+    senti = pd.read_csv(Path(__import__("emosent").__file__).parent/"data"/"Emoji_Sentiment_Data_v1.0.csv")
+    senti["key"] = senti["Emoji"].str.replace("\ufe0f", "", regex=False)
+    df["key"] = df["char"].str.replace("\ufe0f", "", regex=False)
+    cols = ["key", "Occurrences", "Negative", "Neutral", "Positive"]
+    return df.merge(senti[cols], on="key", how="left").drop(columns="key")
+
+# %% ../nbs/01_data.ipynb #d00d67fc
 @functools.lru_cache(maxsize=None)
 def emoji_table() -> pd.DataFrame:
     "Every emoji named in all 14 `emoji` languages, with its category, subcategory and (where ranked) sentiment counts."
@@ -152,13 +162,7 @@ def emoji_table() -> pd.DataFrame:
         rows.append({"id": "-".join(f"{ord(c):X}" for c in e.char), "char": e.char, "category": e.category,
                      "subcategory": sub.get(e.unified),
                      **{f"name_{l}": names[l].strip(":").replace("_", " ") for l in EMOJI_LANGS}})
-    df = pd.DataFrame(rows)
-    senti = pd.read_csv(Path(__import__("emosent").__file__).parent/"data"/"Emoji_Sentiment_Data_v1.0.csv")
-    senti["key"] = senti["Emoji"].str.replace("\ufe0f", "", regex=False)
-    df["key"] = df["char"].str.replace("\ufe0f", "", regex=False)
-    df = df.merge(senti[["key", "Occurrences", "Negative", "Neutral", "Positive"]], on="key",
-                  how="left").drop(columns="key")
-    return df.sort_values("id").reset_index(drop=True)
+    return _with_sentiment(pd.DataFrame(rows)).sort_values("id").reset_index(drop=True)
 
 # %% ../nbs/01_data.ipynb #645251aa
 def split_by_item(ids, labels, fractions=SPLIT_FRACTIONS, salt:str="subnet_nb") -> np.ndarray:
@@ -382,15 +386,23 @@ def _local_split(name:str, build, lang:str, split:str) -> Dataset:
     return _split(get_task(name), lang, split)
 
 # %% ../nbs/01_data.ipynb #1030bec3
+def _draw(size:int, n:int, seed:int, disjoint:bool, block_seed:int, what:str) -> list:
+    "Row indices of `n` of `size` rows: a seeded draw, or the seed-th block of one fixed permutation (`disjoint`)."
+    if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive int or None, got {n!r}")
+    if n > size: raise ValueError(f"n={n} is larger than {what} ({size} rows); use n <= {size} or n=None")
+    if not disjoint: return np.random.default_rng(seed).permutation(size)[:n].tolist()
+    if (seed + 1)*n > size:
+        raise ValueError(f"disjoint draws of n={n} rows exist for seeds 0..{size//n - 1} of {what} ({size} rows), "
+                         f"not for seed {seed}: use a smaller n, fewer seeds, or disjoint=False")
+    return np.random.default_rng(20231 + block_seed).permutation(size)[seed*n:(seed + 1)*n].tolist()
+
+# %% ../nbs/01_data.ipynb #a8970e97
 def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
               lang:str, # language code, e.g. "de"
-              split:str,
-              # "train", "dev", "test", or "prune" (the held-out share of the data's training split; "train" is the
-              # rest)
+              split:str, # "train", "dev", "test", or "prune" (held out of the training split; "train" is the rest)
               n:int|None=None, # number of rows to draw (default: all)
               seed:int=0, # seed of the draw
-              disjoint:bool=False,
-              # seed s takes the s-th block of n rows of one fixed permutation: different seeds, disjoint rows
+              disjoint:bool=False, # seed s takes the s-th block of n rows of one fixed permutation: disjoint rows
               block_seed:int=0, # with `disjoint`: the seed of that permutation (a study gives each checkpoint its own)
              ) -> Dataset:
     "One split of a task in one language, with normalised columns, optionally `n` rows drawn with `seed`."
@@ -399,18 +411,5 @@ def load_task(name:str, # task name, e.g. "emoji-topic" or "xnli"
     if split not in SPLITS + (PRUNE_SPLIT,):
         raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS + (PRUNE_SPLIT,))}")
     ds = _local_split(task.name, task.build, lang, split) if task.source == "embedded" else _split(task, lang, split)
-    if n is not None:
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int or None, got {n!r}")
-        if n > len(ds):
-            raise ValueError(f"n={n} is larger than the {split} split of {name!r} in {lang!r} ({len(ds)} rows); use n "
-                             f"<= {len(ds)} or n=None")
-        if disjoint:
-            if (seed + 1)*n > len(ds):
-                raise ValueError(f"disjoint draws of n={n} rows exist for seeds 0..{len(ds)//n - 1} of the {split} "
-                                 f"split of {name!r} ({len(ds)} rows), "
-                                 f"not for seed {seed}: use a smaller n, fewer seeds, or disjoint=False")
-            rows = np.random.default_rng(20231 + block_seed).permutation(len(ds))[seed*n:(seed + 1)*n]
-        else: rows = np.random.default_rng(seed).permutation(len(ds))[:n]
-        ds = ds.select(rows.tolist())
-    return ds
+    if n is None: return ds
+    return ds.select(_draw(len(ds), n, seed, disjoint, block_seed, f"the {split} split of {name!r} in {lang!r}"))

@@ -44,6 +44,7 @@ def decoder_layers(model:nn.Module) -> list[DecoderParts]:
                          getattr(l, "post_feedforward_layernorm", l.mlp))
             for l in layers]
 
+# %% ../nbs/20_decoder.ipynb #0b512864
 def _has(mod, dotted:str) -> bool:
     for name in dotted.split("."):
         if (mod := getattr(mod, name, None)) is None: return False
@@ -111,6 +112,20 @@ def _scale(x, m, l, k:int, trailing:int=0):
     return x*row.to(x.dtype)
 
 # %% ../nbs/20_decoder.ipynb #8031c5c2
+def _decoder_hooks(parts:list, heads, neuron_mask, mlp_mask, s, handles:list):
+    "Add to `handles` hooks scaling each layer's query heads (`o_proj`'s input), neurons (`down_proj`'s) and MLP output."
+    def head_pre(mod, args, l):
+        x = args[0]; h = x.reshape(*x.shape[:-1], s.heads, s.head_dim)
+        return (_scale(h, heads, l, 1, trailing=1).reshape(x.shape),) + tuple(args[1:])
+    for l, p in enumerate(parts):
+        if heads is not None: handles.append(p.o_proj.register_forward_pre_hook(lambda mod, a, l=l: head_pre(mod, a, l)))
+        if neuron_mask is not None:
+            scale = lambda mod, a, l=l: (_scale(a[0], neuron_mask, l, 1),) + tuple(a[1:])
+            handles.append(p.down_proj.register_forward_pre_hook(scale))
+        if mlp_mask is not None:
+            handles.append(p.mlp_out.register_forward_hook(lambda mod, a, out, l=l: _scale(out, mlp_mask, l, 0)))
+
+# %% ../nbs/20_decoder.ipynb #a75192fe
 @contextlib.contextmanager
 def decoder_masked(model:nn.Module, # a Llama-style causal LM (see `decoder_layers`)
                    head_mask=None, # (layers, heads) scales of the query heads, or (batch, layers, heads)
@@ -124,20 +139,9 @@ def decoder_masked(model:nn.Module, # a Llama-style causal LM (see `decoder_laye
     kv_mask = check_mask(kv_mask, (s.layers, s.kv_heads), "kv_mask", dev, batched=True)
     neuron_mask = check_mask(neuron_mask, (s.layers, s.ffn), "neuron_mask", dev, batched=True)
     mlp_mask = check_mask(mlp_mask, (s.layers,), "mlp_mask", dev, batched=True)
-    heads = _head_scale(head_mask, kv_mask, s)
-    def head_pre(mod, args, l):
-        x = args[0]; h = x.reshape(*x.shape[:-1], s.heads, s.head_dim)
-        return (_scale(h, heads, l, 1, trailing=1).reshape(x.shape),) + tuple(args[1:])
     handles = []
     try:
-        for l, p in enumerate(parts):
-            if heads is not None:
-                handles.append(p.o_proj.register_forward_pre_hook(lambda mod, a, l=l: head_pre(mod, a, l)))
-            if neuron_mask is not None:
-                scale = lambda mod, a, l=l: (_scale(a[0], neuron_mask, l, 1),) + tuple(a[1:])
-                handles.append(p.down_proj.register_forward_pre_hook(scale))
-            if mlp_mask is not None:
-                handles.append(p.mlp_out.register_forward_hook(lambda mod, a, out, l=l: _scale(out, mlp_mask, l, 0)))
+        _decoder_hooks(parts, _head_scale(head_mask, kv_mask, s), neuron_mask, mlp_mask, s, handles)
         yield model
     finally:
         for h in handles: h.remove()
@@ -155,11 +159,22 @@ def _pool_tokens(x, attn, pool:str, skip_first:bool):
     return (x*m).sum(1)/m.sum(1).clamp_min(1)
 
 # %% ../nbs/20_decoder.ipynb #99d0c291
+def _checked_layers(layers, n:int) -> list:
+    "`layers` (all `n` if None) as a list, or an error naming those out of range."
+    layers = list(range(n)) if layers is None else list(layers)
+    if bad := [l for l in layers if not (isinstance(l, int) and 0 <= l < n)]:
+        raise ValueError(f"layers {bad} are out of range for a {n}-layer model (valid: 0..{n - 1})")
+    return layers
+
+def _layer_hooks(parts:list, layers:list, store:dict) -> list:
+    "Hooks keeping each of `layers`' output in `store` (layer -> hidden states); their handles."
+    keep = lambda mod, a, o, l: store.__setitem__(l, o[0] if isinstance(o, tuple) else o)
+    return [parts[l].layer.register_forward_hook(lambda mod, a, o, l=l: keep(mod, a, o, l)) for l in layers]
+
+# %% ../nbs/20_decoder.ipynb #43873767
 @torch.no_grad()
 def decoder_capture(model:nn.Module, # a Llama-style causal LM
-                    batches,
-                    # iterable of tokenizer outputs (input_ids, attention_mask), right-padded; with `idx` (as
-                    # `lm.lm_batches` makes), rows return in that order
+                    batches, # tokenizer outputs, right-padded; with `idx` (as `lm_batches` makes), rows return in order
                     layers=None, # layer indices to keep (default: all)
                     pool:str="mean", # "mean" over tokens, the "last" token, or all "tokens"
                     skip_first:bool=True, # leave the first (beginning-of-sequence) token out of "mean" and "tokens"
@@ -169,12 +184,9 @@ def decoder_capture(model:nn.Module, # a Llama-style causal LM
     "Each layer's output pooled per example (layers, examples, hidden); `pool=\"tokens\"`: every token."
     if pool not in DECODER_POOLS: raise ValueError(f"unknown pool {pool!r}; choose from {DECODER_POOLS}")
     parts = decoder_layers(model)
-    layers = list(range(len(parts))) if layers is None else list(layers)
-    if bad := [l for l in layers if not (isinstance(l, int) and 0 <= l < len(parts))]:
-        raise ValueError(f"layers {bad} are out of range for a {len(parts)}-layer model (valid: 0..{len(parts) - 1})")
+    layers = _checked_layers(layers, len(parts))
     dev, store, out, idx = model_device(model), {}, [], []
-    keep = lambda mod, a, o, l: store.__setitem__(l, o[0] if isinstance(o, tuple) else o)
-    hooks = [parts[l].layer.register_forward_hook(lambda mod, a, o, l=l: keep(mod, a, o, l)) for l in layers]
+    hooks = _layer_hooks(parts, layers, store)
     try:
         with decoder_masked(model, **masks):
             for b in tqdm(batches, disable=not progress, desc="capture"):

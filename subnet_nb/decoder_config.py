@@ -5,6 +5,7 @@
 # %% ../nbs/27_decoder_config.ipynb #34679ad7
 from __future__ import annotations
 from dataclasses import dataclass, field
+from fastcore.basics import patch
 from pathlib import Path
 from .files import quiet_transformers
 from .settings import StudySettings, need
@@ -27,16 +28,12 @@ class DecoderStudyConfig(StudySettings):
     langs: tuple = DECODER_LANGS  # the first is the reference: the end of every stitch and one side of every CKA pair
     seeds: tuple = (0, 1)  # pruning seeds: each draws its own importance verses
     kind: str = "neuron"  # the parts pruned: "neuron", "head" or "kv"
-    # `LMPruneConfig` fields
-    prune: dict = field(default_factory=lambda: dict(n=16, stop_n=16, frac=0.1, threshold=0.9))
+    prune: dict = field(default_factory=lambda: dict(n=16, stop_n=16, frac=0.1, threshold=0.9))  # `LMPruneConfig`
     n_judge: int = 32  # test-chapter verses per language that validation, ablations and stitches are judged on
     n_random: int = 1  # random same-count controls per subnetwork and per language's neurons
-    lape: dict = field(default_factory=lambda: dict(n=160, top_rate=0.01, filter_quantile=0.95,
-                                                    activation_quantile=0.95))
-    # test verses, permutations, half-sample replicates
-    cka: dict = field(default_factory=lambda: dict(n=64, n_perm=200, n_rep=200))
-    # maps fitted on training verses
-    stitch: dict = field(default_factory=lambda: dict(layers=(8,), n_fit=32, epochs=0, ridge=1e-3))
+    lape: dict = field(default_factory=lambda: dict(n=160, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95))
+    cka: dict = field(default_factory=lambda: dict(n=64, n_perm=200, n_rep=200))  # verses, permutations, half-samples
+    stitch: dict = field(default_factory=lambda: dict(layers=(8,), n_fit=32, epochs=0, ridge=1e-3))  # maps' training
     batch_size: int = 8
     max_length: int = 256
     device: str = "cpu"
@@ -45,11 +42,12 @@ class DecoderStudyConfig(StudySettings):
         super().__post_init__()
         self.stitch = {**DecoderStudyConfig.__dataclass_fields__["stitch"].default_factory(), **self.stitch}
         self.stitch["layers"] = tuple(self.stitch["layers"])
-    @property
-    def prune_settings(self) -> LMPruneConfig:
-        "The `prune` settings as an `LMPruneConfig` (the study's kind of part, batch size and length)."
-        return LMPruneConfig(**{**self.prune, "kind": self.kind, "batch_size": self.batch_size,
-                                "max_length": self.max_length})
+
+# %% ../nbs/27_decoder_config.ipynb #f06f1333
+@patch(as_prop=True)
+def prune_settings(self:DecoderStudyConfig) -> LMPruneConfig:
+    "The `prune` settings as an `LMPruneConfig` (the study's kind of part, batch size and length)."
+    return LMPruneConfig(**{**self.prune, "kind": self.kind, "batch_size": self.batch_size, "max_length": self.max_length})
 
 # %% ../nbs/27_decoder_config.ipynb #eb2b7e2a
 DECODER_PRESETS = {

@@ -47,10 +47,8 @@ def activation_probs(counts:dict, # {language: (layers, ffn) counts, tokens} fro
 def lape_select(probs:torch.Tensor, # (layers, ffn, languages) activation probabilities
                 langs:list, # the languages, in the order of the last axis
                 top_rate:float=0.01, # share of all neurons selected (lowest entropy first)
-                filter_quantile:float=0.95,
-                # a neuron is considered only if its highest probability is above this quantile of all probabilities
-                activation_quantile:float=0.95,
-                # a selected neuron belongs to every language whose probability is above this quantile
+                filter_quantile:float=0.95, # a neuron counts only if its highest probability is above this quantile
+                activation_quantile:float=0.95, # a neuron belongs to each language with a probability above this
                ) -> dict:
     "Language-specific neurons `{language: (layers, ffn) bool mask}` by lowest activation-probability entropy (LAPE)."
     if probs.ndim != 3 or probs.shape[-1] != len(langs):
@@ -73,8 +71,7 @@ def lape_select(probs:torch.Tensor, # (layers, ffn, languages) activation probab
 
 # %% ../nbs/24_decoder_lape.ipynb #9a844f9e
 def ablation_matrix(model, tok, texts:dict, # {language: texts} that judge the ablations
-                    neurons:dict,
-                    # {language: (layers, ffn) bool mask} of the neurons to switch off (e.g. `lape_select`)
+                    neurons:dict, # {language: (layers, ffn) bool mask} of the neurons to switch off (`lape_select`)
                     n_random:int=1, # random same-count controls per language
                     seed:int=0, # seed of the controls
                     progress:bool=False, **kw, # show a progress bar; `kw` to `lm_scores`

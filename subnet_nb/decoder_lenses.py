@@ -31,12 +31,9 @@ def mask_lens(subs:dict, # {name: (layers, units) 0/1 mask}, e.g. one neuron sub
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_decoder_lenses.ipynb #a0b27816
-def decoder_cka(model, tok, texts_a:list[str], texts_b:list[str],
-                # the decoder, its tokenizer, and the two sides' texts (same or parallel, in order)
-                masks_a:dict|None=None, masks_b:dict|None=None,
-                # {kind: mask} of each side's subnetwork (None: the whole model)
-                layers=None, n_perm:int=200, n_rep:int=200, seed:int=0,
-                # layers compared (default all), null draws, replicates (0: no interval)
+def decoder_cka(model, tok, texts_a:list[str], texts_b:list[str], # the sides' texts (same or parallel, in order)
+                masks_a:dict|None=None, masks_b:dict|None=None, # {kind: mask} of each side (None: the whole model)
+                layers=None, n_perm:int=200, n_rep:int=200, seed:int=0, # layers (default all), draws, replicates
                 batch_size:int=16, max_length:int=256,
                ) -> pd.DataFrame:
     "Matched-layer CKA of two sides' mean states (first token out), permutation null, half-sample interval."

@@ -87,6 +87,7 @@ def _t_interval(est:float, z:np.ndarray, level:float) -> dict:
     q = stats.t.ppf(0.5 + level/2, max(len(z) - 1, 1))
     return dict(low=est - q*se, high=est + q*se, n=len(z))
 
+# %% ../nbs/21_decoder_loss.ipynb #34a695cf
 def bits_per_byte(scores:pd.DataFrame, # rows of `lm_scores`
                   level:float=0.95, # the interval's level
                  ) -> dict:

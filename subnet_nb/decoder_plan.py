@@ -15,7 +15,7 @@ from .decoder_config import DecoderStudyConfig, decoder_model_config
 
 # %% auto #0
 __all__ = ['LM_PRUNE_STEPS', 'DecKey', 'cka_pairs', 'stitch_fronts', 'decoder_plan', 'decoder_flops', 'Passes', 'unit_passes',
-           'decoder_work', 'decoder_costs', 'decoder_study_plan']
+           'decoder_work', 'decoder_costs', 'decoder_params', 'decoder_study_plan']
 
 # %% ../nbs/27a_decoder_plan.ipynb #3bdb8787
 class DecKey(NamedTuple):
@@ -37,6 +37,7 @@ def cka_pairs(cfg:DecoderStudyConfig) -> list[tuple]:
     return ([(DecKey(ref, s0), DecKey(l, s0)) for l in cfg.langs[1:]]
             + ([(DecKey(ref, s0), DecKey(ref, cfg.seeds[1]))] if len(cfg.seeds) > 1 else []))
 
+# %% ../nbs/27a_decoder_plan.ipynb #fb420efe
 def stitch_fronts(cfg:DecoderStudyConfig) -> list[tuple]:
     "(variant, front) of every stitch into the reference's subnetwork: other languages, its other seed, a random front."
     ref, s0 = cfg.langs[0], cfg.seeds[0]
@@ -113,8 +114,15 @@ def decoder_costs(cfg:DecoderStudyConfig) -> dict:
     return {k: (p.fwd + 2*p.grad)*(body + head) + p.body*body for k, p in unit_passes(cfg).items()}
 
 # %% ../nbs/27a_decoder_plan.ipynb #d93c31b6
-def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None,
-                       # effective TFLOP/s of the device (None: time a random copy here)
+def decoder_params(conf) -> int:
+    "Parameters of a decoder from its config alone: the layers' projections and MLPs, and the (tied) embeddings."
+    s = decoder_shape(conf)
+    tied = getattr(getattr(conf, "text_config", None) or conf, "tie_word_embeddings", True)
+    body = s.layers*(s.hidden*(2*s.heads + 2*s.kv_heads)*s.head_dim + 3*s.hidden*s.ffn)
+    return body + s.vocab*s.hidden*(1 if tied else 2)
+
+# %% ../nbs/27a_decoder_plan.ipynb #1b3c5116
+def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None, # effective TFLOP/s (None: time a copy here)
                       ) -> str:
     "What the decoder study will run and cost: units, verses, tokens, TFLOPs, hours, weights' memory."
     conf = decoder_model_config(cfg.model); s = decoder_shape(conf)
@@ -124,9 +132,7 @@ def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None,
     w["TFLOP"] = T*((w.fwd + 2*w.grad)*(body + head) + w.body*body)/1e12
     rate = tflops*1e12 if tflops else _measured_rate(conf, cfg.device)
     w["hours"] = w.TFLOP*1e12/rate/3600
-    tied = getattr(getattr(conf, "text_config", None) or conf, "tie_word_embeddings", True)
-    body_params = s.layers*(s.hidden*(2*s.heads + 2*s.kv_heads)*s.head_dim + 3*s.hidden*s.ffn)
-    params = body_params + s.vocab*s.hidden*(1 if tied else 2)
+    params = decoder_params(conf)
     t = w.astype(float).map(lambda v: f"{v:,.0f}")
     t["TFLOP"], t["hours"] = w.TFLOP.map(lambda v: f"{v:,.1f}"), w.hours.map(lambda v: f"{v:,.2f}")
     where = (f"at an assumed {tflops:g} effective TFLOP/s" if tflops

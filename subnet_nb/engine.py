@@ -18,10 +18,10 @@ from .files import atomic_write, file_sha256, write_json, save_tensors
 from .settings import StudySettings
 
 # %% auto #0
-__all__ = ['STUDIES', 'WORK', 'DEMO', 'Unit', 'StudyKind', 'register', 'study_kind', 'worker', 'run_unit', 'Store', 'DemoConfig',
-           'demo_plan', 'DemoContext', 'machine', 'write_tables', 'read_tables', 'code_version', 'write_manifest',
-           'Executor', 'work_shares', 'run_units', 'stages', 'LocalExecutor', 'run_all', 'squeue_states', 'unit_status',
-           'SlurmExecutor']
+__all__ = ['STUDIES', 'WORK', 'DEMO', 'Unit', 'StudyKind', 'register', 'study_kind', 'worker', 'run_unit', 'DemoConfig',
+           'demo_plan', 'DemoContext', 'Store', 'machine', 'write_tables', 'read_tables', 'code_version',
+           'write_manifest', 'Executor', 'work_shares', 'run_units', 'stages', 'LocalExecutor', 'run_all',
+           'squeue_states', 'unit_status', 'SlurmExecutor']
 
 # %% ../nbs/07_engine.ipynb #96f0f016
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ def register(kind:StudyKind) -> StudyKind:
     STUDIES[kind.name] = kind
     return kind
 
+# %% ../nbs/07_engine.ipynb #44ef33b9
 def study_kind(name:str) -> StudyKind:
     "The kind of study called `name`; an error that says what to import if it is not known here."
     if name not in STUDIES:
@@ -76,6 +77,43 @@ def run_unit(ctx, unit:Unit):
     t0 = time.time()
     outputs = WORK[(ctx.store.kind.name, unit.kind)](ctx, unit)
     ctx.store.finish(unit, outputs, time.time() - t0)
+
+# %% ../nbs/07_engine.ipynb #235fac9d
+@dataclass
+class DemoConfig(StudySettings):
+    "The smallest study: `n` seeded draws, each a unit, and their sum."
+    study = "demo"
+    n: int = 4
+    seed: int = 0
+    seconds: float = 0.0  # each unit waits this long (so a test can kill a run partway through)
+
+# %% ../nbs/07_engine.ipynb #871845ba
+def demo_plan(cfg:DemoConfig) -> list[Unit]:
+    "A `draw` unit per number, then the `total` that needs them all."
+    draws = [Unit(f"draw/{i}", "draw", (("i", i),)) for i in range(cfg.n)]
+    return draws + [Unit("total", "total", (), tuple(u.id for u in draws))]
+
+# %% ../nbs/07_engine.ipynb #ae886a2a
+class DemoContext:
+    "What the demo's workers share: the store."
+    def __init__(self, store): self.store, self.cfg = store, store.cfg  # `store`: the study's `Store`
+
+@worker("demo", "draw")
+def _demo_draw(ctx, u):
+    time.sleep(ctx.cfg.seconds)
+    x = torch.tensor([float(np.random.default_rng([ctx.cfg.seed, u.kw["i"]]).normal())])
+    rel = f"draws/{u.kw['i']}.safetensors"
+    save_tensors(ctx.store.path(rel), {"x": x})
+    return [rel, ctx.store.write_part("draws", u, [{"i": u.kw["i"], "x": float(x)}])]
+
+@worker("demo", "total")
+def _demo_total(ctx, u):
+    time.sleep(ctx.cfg.seconds)
+    xs = [load_file(str(ctx.store.path(f"draws/{i}.safetensors")))["x"] for i in range(ctx.cfg.n)]
+    return [ctx.store.write_part("totals", u, [{"n": ctx.cfg.n, "total": float(torch.cat(xs).sum())}])]
+
+DEMO = register(StudyKind("demo", DemoConfig, demo_plan, DemoContext, costs=lambda cfg: {"draw": 1.0, "total": 1.0},
+                          keys={"draws": ["i"], "totals": ["n"]}))
 
 # %% ../nbs/07_engine.ipynb #c05c7313
 def _former_decoder_runner(root:Path) -> bool:
@@ -145,6 +183,12 @@ def valid(self:Store, unit:Unit) -> bool:
     return self._valid[unit.id] and all((d := self.record(dep)) is not None and rec["deps"].get(dep) == self.digest(d)
                                         for dep in unit.deps)
 
+# %% ../nbs/07_engine.ipynb #51ee6325
+@patch
+def failure_path(self:Store, uid:str) -> Path:
+    "Where the error of a failed unit is recorded."
+    return self.root/"units"/f"{uid}.failed.json"
+
 # %% ../nbs/07_engine.ipynb #ebd05304
 @patch
 def finish(self:Store, unit:Unit, outputs:list, seconds:float):
@@ -157,12 +201,7 @@ def finish(self:Store, unit:Unit, outputs:list, seconds:float):
     self.failure_path(unit.id).unlink(missing_ok=True)
     self._valid[unit.id] = True
 
-# %% ../nbs/07_engine.ipynb #51ee6325
-@patch
-def failure_path(self:Store, uid:str) -> Path:
-    "Where the error of a failed unit is recorded."
-    return self.root/"units"/f"{uid}.failed.json"
-
+# %% ../nbs/07_engine.ipynb #7557414b
 @patch
 def fail(self:Store, unit:Unit, error:BaseException):
     "Record that `unit` failed with `error` (and its traceback); it is not done."
@@ -171,6 +210,7 @@ def fail(self:Store, unit:Unit, error:BaseException):
                                              "when": time.strftime("%Y-%m-%dT%H:%M:%S")})
     self._valid[unit.id] = False
 
+# %% ../nbs/07_engine.ipynb #d2930aba
 @patch
 def forget(self:Store, uid:str|None=None):
     "Drop the cached validity of `uid` (of every unit if None): the next `valid` re-reads the disk."
@@ -186,6 +226,7 @@ def write_part(self:Store, table:str, unit:Unit, rows) -> str:
     atomic_write(self.root/rel, lambda p: df.to_parquet(p, index=False))
     return rel
 
+# %% ../nbs/07_engine.ipynb #cad7ccdc
 @patch
 def sweep(self:Store):
     "Delete temporary files and folders left by a killed writer (call only when no other process writes to the store)."
@@ -193,42 +234,6 @@ def sweep(self:Store):
         if p.is_file() and p.name.count(".") >= 2 and p.parent.name[:1] != ".": p.unlink()  # `atomic_write` temp files
         elif p.is_dir() and p.parent.name == "checkpoints" and not p.name.endswith(".state"):
             shutil.rmtree(p)  # unfinished checkpoint copies
-
-# %% ../nbs/07_engine.ipynb #235fac9d
-@dataclass
-class DemoConfig(StudySettings):
-    "The smallest study: `n` seeded draws, each a unit, and their sum."
-    study = "demo"
-    n: int = 4
-    seed: int = 0
-    seconds: float = 0.0  # each unit waits this long (so a test can kill a run partway through)
-
-def demo_plan(cfg:DemoConfig) -> list[Unit]:
-    "A `draw` unit per number, then the `total` that needs them all."
-    draws = [Unit(f"draw/{i}", "draw", (("i", i),)) for i in range(cfg.n)]
-    return draws + [Unit("total", "total", (), tuple(u.id for u in draws))]
-
-# %% ../nbs/07_engine.ipynb #ae886a2a
-class DemoContext:
-    "What the demo's workers share: the store."
-    def __init__(self, store:Store): self.store, self.cfg = store, store.cfg
-
-@worker("demo", "draw")
-def _demo_draw(ctx, u):
-    time.sleep(ctx.cfg.seconds)
-    x = torch.tensor([float(np.random.default_rng([ctx.cfg.seed, u.kw["i"]]).normal())])
-    rel = f"draws/{u.kw['i']}.safetensors"
-    save_tensors(ctx.store.path(rel), {"x": x})
-    return [rel, ctx.store.write_part("draws", u, [{"i": u.kw["i"], "x": float(x)}])]
-
-@worker("demo", "total")
-def _demo_total(ctx, u):
-    time.sleep(ctx.cfg.seconds)
-    xs = [load_file(str(ctx.store.path(f"draws/{i}.safetensors")))["x"] for i in range(ctx.cfg.n)]
-    return [ctx.store.write_part("totals", u, [{"n": ctx.cfg.n, "total": float(torch.cat(xs).sum())}])]
-
-DEMO = register(StudyKind("demo", DemoConfig, demo_plan, DemoContext, costs=lambda cfg: {"draw": 1.0, "total": 1.0},
-                          keys={"draws": ["i"], "totals": ["n"]}))
 
 # %% ../nbs/07_engine.ipynb #1a377576
 def machine() -> dict:
@@ -389,6 +394,7 @@ def squeue_states() -> dict:
     except (OSError, subprocess.TimeoutExpired): return {}
     return dict(l.split(None, 1) for l in r.stdout.splitlines() if " " in l)
 
+# %% ../nbs/07_engine.ipynb #27f3498e
 def unit_status(store:Store) -> pd.DataFrame:
     "One row per unit: id, kind, state ('done', 'pending', 'failed'), seconds, error (and Slurm job and queue state)."
     rows = []

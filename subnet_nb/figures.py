@@ -20,11 +20,13 @@ def paper_style():
     sns.set_theme(context="paper", style="whitegrid", palette="colorblind", font_scale=1.15)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 200, "savefig.bbox": "tight", "axes.titlesize": "medium"})
 
+# %% ../nbs/08_figures.ipynb #c86b6202
 def int_axis(ax, which:str="x"):
     "Whole-number ticks only on `which` axis (\"x\", \"y\" or \"both\"): layers and heads are integers."
     axes = {"x": (ax.xaxis,), "y": (ax.yaxis,)}.get(which, (ax.xaxis, ax.yaxis))
     for a in axes: a.set_major_locator(MaxNLocator(integer=True))
 
+# %% ../nbs/08_figures.ipynb #dc6e548d
 def matrix_image(ax, m, **kw):
     "Draw a matrix with imshow: no grid lines over it, whole-number ticks, origin at the top-left."
     im = ax.imshow(m, aspect="auto", interpolation="nearest", **kw)
@@ -41,6 +43,7 @@ def md_table(df:pd.DataFrame) -> str:
     return "\n".join(lines + ["| " + " | ".join([i] + [str(v) for v in r]) + " |"
                               for i, r in zip(idx, df.itertuples(index=False))])
 
+# %% ../nbs/08_figures.ipynb #c4232ea1
 def save_figure(fig:plt.Figure, path:str|Path):
     "Write `fig` to `path` (its format from the suffix), atomically, and close it."
     atomic_write(path, lambda p: fig.savefig(p, format=Path(path).suffix[1:]))

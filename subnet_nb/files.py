@@ -88,6 +88,7 @@ def write_checksums(folder:Path, **meta):
              and p.name != "checksums.json"}
     (Path(folder)/"checksums.json").write_text(json.dumps(dict(meta, files=files), indent=1))
 
+# %% ../nbs/00_files.ipynb #6314ea3e
 def verify_checksums(folder:Path, **meta) -> bool:
     "True if `folder/checksums.json` exists, its `meta` matches, and every listed file has its recorded SHA-256."
     f = Path(folder)/"checksums.json"

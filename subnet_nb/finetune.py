@@ -15,6 +15,7 @@ from datasets import concatenate_datasets
 from filelock import FileLock
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
 from .files import cache_dir
 from .settings import Settings
@@ -31,6 +32,7 @@ __all__ = ['DATA_VERSION', 'TINY_TOPIC', 'TINY_SENTIMENT', 'FinetuneConfig', 'pr
 # part of every checkpoint's key: bump when the rows a config trains on change (2: the `prune` split is held out)
 DATA_VERSION = 2
 
+# %% ../nbs/02_finetune.ipynb #d59c9320
 @dataclass
 class FinetuneConfig(Settings):
     "Everything that determines a fine-tuned checkpoint."
@@ -59,10 +61,13 @@ class FinetuneConfig(Settings):
         for k in ("epochs", "batch_size"):
             if getattr(self, k) < 1: raise ValueError(f"{k} must be >= 1, got {getattr(self, k)}")
         if not 0 < self.lr < 1: raise ValueError(f"lr must be in (0, 1), got {self.lr}")
-    def key(self) -> str:
-        "A short hash of the config (and of the data version): the name of its checkpoint in a cache."
-        return hashlib.sha256(json.dumps({"data": DATA_VERSION, **asdict(self)}, sort_keys=True,
-                                         default=list).encode()).hexdigest()[:16]
+
+# %% ../nbs/02_finetune.ipynb #3bb65a99
+@patch
+def key(self:FinetuneConfig) -> str:
+    "A short hash of the config (and of the data version): the name of its checkpoint in a cache."
+    blob = json.dumps({"data": DATA_VERSION, **asdict(self)}, sort_keys=True, default=list)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 # %% ../nbs/02_finetune.ipynb #32e43aa3
 def _set_seed(seed:int):
@@ -199,6 +204,33 @@ def _epoch_record(model, tok, task:Task, dev:dict, epoch:int, loss:float) -> dic
             "dev": {l: s["score"] for l, s in scores.items()}}
 
 # %% ../nbs/02_finetune.ipynb #4c46853c
+def _one_epoch(cfg, model, tok, task, train, dev, weight, optimiser:tuple, device, epoch:int, progress:bool) -> dict:
+    "Train one epoch (its own seeded order of the rows), score the dev rows; the epoch's record."
+    loader = make_loader(train, tok, task, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed*1000 + epoch)
+    loss = _train_epoch(model, loader, task, weight, *optimiser, device, f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}",
+                        progress)
+    rec = _epoch_record(model, tok, task, dev, epoch, loss)
+    if progress: print(f"epoch {epoch + 1}: train loss {rec['train_loss']:.3f}, mean dev {task.metric} {rec['dev_score']:.3f}")
+    return rec
+
+# %% ../nbs/02_finetune.ipynb #ec126423
+def _run_data(cfg:FinetuneConfig, tok, task, device:str) -> tuple:
+    "The training rows of every language together, the class weights (if `balanced`), dev and test rows per language."
+    train = concatenate_datasets(list(_split_data(cfg, tok, "train", cfg.n_train).values()))
+    weight = _class_weights(task, train, device) if cfg.balanced else None
+    return train, weight, _split_data(cfg, tok, "dev", cfg.n_eval), _split_data(cfg, tok, "test", cfg.n_eval)
+
+# %% ../nbs/02_finetune.ipynb #5acd8927
+def _fresh_model(cfg:FinetuneConfig, device:str) -> tuple:
+    "The task, the model to fine-tune (word embeddings frozen if asked) and its tokenizer, the frozen parameters' names."
+    task = get_task(cfg.task)
+    model, tok = load_model(cfg.model, task.num_labels, kind=task.kind, seed=cfg.seed, device=device)
+    if cfg.freeze_word_embeddings: model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
+    # not copied into the run's state (96M of the embedded model's 118M)
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    return task, model, tok, frozen
+
+# %% ../nbs/02_finetune.ipynb #2ac49939
 def finetune(cfg:FinetuneConfig, # what to train
              out:str|Path, # folder of the finished checkpoint
              device:str="cpu",
@@ -208,33 +240,18 @@ def finetune(cfg:FinetuneConfig, # what to train
     "Fine-tune `cfg.model` on `cfg.task` in all `cfg.langs` jointly; the `finetune.json` record (None if stopped)."
     out = Path(out)
     if (out/"finetune.json").exists(): return json.loads((out/"finetune.json").read_text())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    state = out.parent/f".{out.name}.state"
-    task = get_task(cfg.task)
-    model, tok = load_model(cfg.model, task.num_labels, kind=task.kind, seed=cfg.seed, device=device)
-    if cfg.freeze_word_embeddings: model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
-    # not copied into the run's state (96M of the embedded model's 118M)
-    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
-    train = concatenate_datasets(list(_split_data(cfg, tok, "train", cfg.n_train).values()))
-    weight = _class_weights(task, train, device) if cfg.balanced else None
-    dev, test = _split_data(cfg, tok, "dev", cfg.n_eval), _split_data(cfg, tok, "test", cfg.n_eval)
+    out.parent.mkdir(parents=True, exist_ok=True); state = out.parent/f".{out.name}.state"
+    task, model, tok, frozen = _fresh_model(cfg, device)
+    train, weight, dev, test = _run_data(cfg, tok, task, device)
     opt, sched = _optimizer(model, cfg, len(train))
     _set_seed(cfg.seed)
     start, history, best, best_weights = _resume(state, model, opt, sched, frozen)
     t0, done = time.time(), 0
     for epoch in range(start, cfg.epochs):
-        # no gain for `patience` epochs
-        if cfg.patience is not None and best is not None and epoch - best["epoch"] >= cfg.patience: break
-        loader = make_loader(train, tok, task, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed*1000 + epoch)
-        loss = _train_epoch(model, loader, task, weight, opt, sched, device,
-                            f"{cfg.task} epoch {epoch + 1}/{cfg.epochs}", progress)
-        history.append(_epoch_record(model, tok, task, dev, epoch, loss))
-        mean_dev = history[-1]["dev_score"]
-        if progress:
-            print(f"epoch {epoch + 1}: train loss {history[-1]['train_loss']:.3f}, mean dev {task.metric} "
-                  f"{mean_dev:.3f}")
-        if best is None or mean_dev > best["dev_score"]:
-            best, best_weights = {"epoch": epoch + 1, "dev_score": mean_dev}, _trained_state(model, frozen)
+        if cfg.patience is not None and best is not None and epoch - best["epoch"] >= cfg.patience: break  # no gain
+        history.append(rec := _one_epoch(cfg, model, tok, task, train, dev, weight, (opt, sched), device, epoch, progress))
+        if best is None or rec["dev_score"] > best["dev_score"]:
+            best, best_weights = {"epoch": epoch + 1, "dev_score": rec["dev_score"]}, _trained_state(model, frozen)
         _save_state(state, model, opt, sched, epoch + 1, history, best, best_weights, frozen)
         done += 1
         if stop_after is not None and done >= stop_after and epoch + 1 < cfg.epochs: return None

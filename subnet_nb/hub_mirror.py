@@ -64,8 +64,7 @@ def _mirror_rows(task:str, lang:str, split:str, n:int, length:int|None=None) -> 
 def write_hub_mirror(root:str|Path, # folder to write into: one subfolder per repository, as on the Hub
                      tasks=("xnli", "paws-x", "marc", "wikiann"), langs=DEFAULT_LANGS,
                      rows:dict|None=None, # rows per split (default: train 60, validation 12, test 12)
-                     length:int|None=None,
-                     # words per sentence (default: 3 to 7; long ones fill `max_length` for memory checks)
+                     length:int|None=None, # words per sentence (default: 3 to 7; long ones fill `max_length`)
                     ) -> Path:
     "Write tiny synthetic copies of the Hub repositories of `tasks`: names, splits, columns and feature types."
     import yaml

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import numpy as np, pandas as pd
 from scipy import stats
+from fastcore.basics import patch
 from .store import SIDES
 
 # %% auto #0
@@ -20,6 +21,7 @@ LEVEL = 0.95  # the level of every interval in the report
 # need this many
 MIN_CHECKPOINTS = 3
 
+# %% ../nbs/08_intervals.ipynb #a5e2bc33
 class Resampler:
     "Replicates every quantity of a report shares: each task's checkpoints left out in turn, bootstrapped test items."
     def __init__(self, T:dict, n_boot:int=1000, seed:int=0):
@@ -43,17 +45,19 @@ class Resampler:
         if key not in self._items:
             self._items[key] = self.rng.multinomial(len(ids), np.full(len(ids), 1/len(ids)), size=self.n_boot)
         return self._items[key]
-    def mean(self, df:pd.DataFrame, sides:tuple, values, reps=None) -> dict:
-        "Mean of `values` with its standard error and t interval; `reps`: (n_boot, rows) item replicates."
-        v = np.asarray(values, dtype=float)
-        ok = np.isfinite(v)
-        if not ok.any(): return _estimate(float("nan"), None, self.strata, 0)
-        inc, v = self.incidence(df, sides)[:, ok], v[ok]
-        # the tasks of each row's sides
-        groups = [tuple(sorted(set(x))) for x in zip(*(df[f"{s}task"].astype(str).to_numpy()[ok] for s in sides))]
-        rep = dict(inc=inc, **_jackknife(v, inc, groups, self.strata))
-        rep["dev"] = None if reps is None else _item_dev(np.asarray(reps, dtype=float)[:, ok])
-        return _estimate(float(v.mean()), rep, self.strata, len(v))
+
+# %% ../nbs/08_intervals.ipynb #1b263d70
+@patch
+def mean(self:Resampler, df:pd.DataFrame, sides:tuple, values, reps=None) -> dict:
+    "Mean of `values` with its standard error and t interval; `reps`: (n_boot, rows) item replicates."
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    if not ok.any(): return _estimate(float("nan"), None, self.strata, 0)
+    inc, v = self.incidence(df, sides)[:, ok], v[ok]
+    groups = [tuple(sorted(set(x))) for x in zip(*(df[f"{s}task"].astype(str).to_numpy()[ok] for s in sides))]  # tasks
+    rep = dict(inc=inc, **_jackknife(v, inc, groups, self.strata))
+    rep["dev"] = None if reps is None else _item_dev(np.asarray(reps, dtype=float)[:, ok])
+    return _estimate(float(v.mean()), rep, self.strata, len(v))
 
 # %% ../nbs/08_intervals.ipynb #151b446d
 def _jackknife(v:np.ndarray, inc:np.ndarray, groups:list, strata:np.ndarray) -> dict:
@@ -151,8 +155,7 @@ def _cell(x, digits:int, percent:bool) -> str:
     if isinstance(x, (float, np.floating)): return "" if np.isnan(x) else f"{x:.0%}" if percent else f"{x:.{digits}f}"
     return x
 
-def fmt_table(df:pd.DataFrame, digits:dict|None=None,
-              # digits per column (default: the table's `attrs["digits"]`, else 2)
+def fmt_table(df:pd.DataFrame, digits:dict|None=None, # digits per column (default: `attrs["digits"]`, else 2)
               percent=None, # columns shown as percentages (default: the table's `attrs["percent"]`)
              ) -> pd.DataFrame:
     "A table for a page: each estimate as `value [low, high] (n=k)`, shares as percentages, numbers rounded."

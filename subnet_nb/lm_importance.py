@@ -9,5 +9,4 @@ __all__ = []
 from .decoder_importance import *
 
 # %% ../nbs/compat/lm_importance.ipynb #0077a51a
-# `from subnet_nb.lm_importance import *` takes what the module exports
-from .decoder_importance import __all__
+from .decoder_importance import __all__  # `from subnet_nb.lm_importance import *` takes what the module exports

@@ -94,8 +94,7 @@ FACTORS = ("task", "ckpt", "lang", "seed")
 
 _NAMES = {"seed": "across seeds", "lang": "across languages", "task": "across tasks", "ckpt": "across checkpoints"}
 
-def pairwise(df:pd.DataFrame,
-             # one row per subnetwork: task, lang, seed, mask (and ckpt, the fine-tuning seed; 0 if absent)
+def pairwise(df:pd.DataFrame, # a row per subnetwork: task, lang, seed, mask (and ckpt, the fine-tuning seed, or 0)
             ) -> pd.DataFrame:
     "Every pair of subnetworks with what they differ in: Jaccard, its chance level, overlap and kappa."
     df = df if "ckpt" in df else df.assign(ckpt=0)

@@ -98,16 +98,28 @@ def load_model(name_or_path:str, # Hub name, local folder, or "embedded"
     return model.to(device).eval(), tokenizer
 
 # %% ../nbs/00b_models.ipynb #4311319a
+def _word_tokenizer(vocab_size:int):
+    "A word-level tokenizer of `vocab_size` words `w0`, `w1`, ... (and four special tokens), as tiny encoders use."
+    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    vocab = {t: i for i, t in enumerate(specials + [f"w{i}" for i in range(vocab_size - len(specials))])}
+    t = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    t.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    t.post_processor = processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+                                                     special_tokens=[("<s>", 0), ("</s>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<s>", eos_token="</s>", cls_token="<s>",
+                                   sep_token="</s>", pad_token="<pad>", unk_token="<unk>",
+                                   model_input_names=["input_ids", "attention_mask"])
+
+# %% ../nbs/00b_models.ipynb #f592357d
 def tiny_encoder(family:str, # "bert", "xlm-roberta" or "electra"
                  folder:Path, # where to save it
                  num_layers:int=3, n_heads:int=4, head_dim:int=8, vocab_size:int=120, seed:int=0,
-                 tokenizer=None,
-                 # save this tokenizer (e.g. the embedded model's) instead of a word-level one; its size sets
-                 # `vocab_size`
+                 tokenizer=None, # save this tokenizer (e.g. the embedded model's) instead; its size sets `vocab_size`
                 ) -> Path:
     "Save a tiny random encoder of `family` (word-level tokenizer, or `tokenizer`) to `folder`, for tests."
-    from transformers import AutoConfig, AutoModel, PreTrainedTokenizerFast
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import AutoConfig, AutoModel
     H = n_heads*head_dim
     if tokenizer is not None: vocab_size = len(tokenizer)
     cfg = AutoConfig.for_model(family, vocab_size=vocab_size, hidden_size=H, num_hidden_layers=num_layers,
@@ -119,15 +131,7 @@ def tiny_encoder(family:str, # "bert", "xlm-roberta" or "electra"
     if tokenizer is not None:
         tokenizer.save_pretrained(folder)
         return Path(folder)
-    specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    vocab = {t: i for i, t in enumerate(specials + [f"w{i}" for i in range(vocab_size - len(specials))])}
-    t = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    t.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    t.post_processor = processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
-                                                     special_tokens=[("<s>", 0), ("</s>", 2)])
-    PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<s>", eos_token="</s>", cls_token="<s>", sep_token="</s>",
-                            pad_token="<pad>", unk_token="<unk>",
-                            model_input_names=["input_ids", "attention_mask"]).save_pretrained(folder)
+    _word_tokenizer(vocab_size).save_pretrained(folder)
     return Path(folder)
 
 # %% ../nbs/00b_models.ipynb #3b1b54f8
@@ -147,6 +151,7 @@ def check_mask(mask, shape, name, device, batched:bool=False):
     if mask.device != torch.device(device): mask = mask.to(device)
     return mask
 
+# %% ../nbs/00b_models.ipynb #f56e22fb
 def model_device(model): return next(model.parameters()).device
 
 # %% ../nbs/00b_models.ipynb #93a65e21
@@ -156,11 +161,28 @@ def check_rows(mask, x):
         raise ValueError(f"a per-example mask has {mask.shape[0]} rows but the batch has {x.shape[0]} examples")
 
 # %% ../nbs/00b_models.ipynb #1eee2009
+def _head_hook(head_mask, n_heads:int):
+    "A pre-hook of layer l's attention output projection: each head's input scaled by its row of `head_mask`."
+    def head_pre(mod, args, l):
+        x = args[0]
+        h = x.view(*x.shape[:-1], n_heads, -1)  # (batch, tokens, heads, head_dim)
+        if head_mask.ndim == 3: check_rows(head_mask, x); m = head_mask[:, l][:, None]  # (batch, 1, heads)
+        else: m = head_mask[l]
+        return ((h*m.to(x.dtype)[..., None]).view(x.shape),) + tuple(args[1:])
+    return head_pre
+
+# %% ../nbs/00b_models.ipynb #fe0a584b
+def _mlp_hook(mlp_mask):
+    "A hook of layer l's FFN output: scaled by `mlp_mask[l]` (one row per example if batched)."
+    def mlp_post(mod, args, out, l):
+        if mlp_mask.ndim == 2: check_rows(mlp_mask, out); return out*mlp_mask[:, l].to(out.dtype)[:, None, None]
+        return out*mlp_mask[l].to(out.dtype)
+    return mlp_post
+
+# %% ../nbs/00b_models.ipynb #ca4367c0
 @contextlib.contextmanager
 def masked(model:nn.Module, # a BERT-family encoder (see `encoder_layers`)
-           head_mask=None,
-           # (n_layers, n_heads) scales of every head's output, e.g. 0/1; or (batch, n_layers, n_heads), one row per
-           # example
+           head_mask=None, # (n_layers, n_heads) scales of the heads' outputs, or (batch, n_layers, n_heads)
            mlp_mask=None, # (n_layers,) scales of every layer's FFN output; or (batch, n_layers)
           ):
     "Run `model` with heads and MLPs scaled by `head_mask` and `mlp_mask` (hooks, removed on exit)."
@@ -171,15 +193,7 @@ def masked(model:nn.Module, # a BERT-family encoder (see `encoder_layers`)
                          "mask the unpruned model")
     head_mask = check_mask(head_mask, (len(parts), n_heads), "head_mask", dev, batched=True)
     mlp_mask = check_mask(mlp_mask, (len(parts),), "mlp_mask", dev, batched=True)
-    def head_pre(mod, args, l):
-        x = args[0]
-        h = x.view(*x.shape[:-1], n_heads, -1)  # (batch, tokens, heads, head_dim)
-        if head_mask.ndim == 3: check_rows(head_mask, x); m = head_mask[:, l][:, None]  # (batch, 1, heads)
-        else: m = head_mask[l]
-        return ((h*m.to(x.dtype)[..., None]).view(x.shape),) + tuple(args[1:])
-    def mlp_post(mod, args, out, l):
-        if mlp_mask.ndim == 2: check_rows(mlp_mask, out); return out*mlp_mask[:, l].to(out.dtype)[:, None, None]
-        return out*mlp_mask[l].to(out.dtype)
+    head_pre, mlp_post = _head_hook(head_mask, n_heads), _mlp_hook(mlp_mask)
     handles = []
     try:
         for l, p in enumerate(parts):
@@ -229,8 +243,7 @@ class _NoHeads(nn.Module):
 # %% ../nbs/00b_models.ipynb #7d9e7a50
 def remove_heads(model:nn.Module, # a BERT-family encoder
                  head_mask, # (n_layers, n_heads) 0/1 mask; heads with 0 are removed
-                 share:bool=False,
-                 # share every parameter that is not sliced with `model`: a cheap copy to run, not to train
+                 share:bool=False, # share every unsliced parameter with `model`: a cheap copy to run, not to train
                 ) -> nn.Module:
     "A copy of `model` with the heads where `head_mask == 0` physically removed."
     import copy
@@ -266,6 +279,28 @@ def _pool(x, attn, pool):
     return x[attn.bool()]
 
 # %% ../nbs/00b_models.ipynb #e2910687
+def _capture_args(model, sites, pool:str, layers) -> tuple:
+    "The sites (a tuple), the model's layers and the layers to keep, checked; a one-line error naming a bad one."
+    sites = (sites,) if isinstance(sites, str) else tuple(sites)
+    if bad := [s for s in sites if s not in SITES]: raise ValueError(f"unknown site(s) {bad}; choose from {SITES}")
+    if pool not in POOLS: raise ValueError(f"unknown pool {pool!r}; choose from {POOLS}")
+    parts = encoder_layers(model)
+    layers = list(range(len(parts))) if layers is None else list(layers)
+    for l in layers: check_layer(model, l, "layers")
+    return sites, parts, layers
+
+# %% ../nbs/00b_models.ipynb #504dec52
+def _capture_hooks(model, parts:list, layers:list, sites:tuple, store:dict) -> list:
+    "Hooks keeping each captured output in `store` under (site, layer); their handles."
+    def grab(key): return lambda mod, args, o: store.__setitem__(key, o[0] if isinstance(o, tuple) else o)
+    handles = []
+    for l in layers:
+        if "layer" in sites: handles.append(parts[l].layer.register_forward_hook(grab(("layer", l))))
+        if "attn" in sites: handles.append(parts[l].attn_block.register_forward_hook(grab(("attn", l))))
+    if "embeddings" in sites: handles.append(model.base_model.embeddings.register_forward_hook(grab(("embeddings", 0))))
+    return handles
+
+# %% ../nbs/00b_models.ipynb #bf47c72f
 @torch.no_grad()
 def capture(model:nn.Module, # a BERT-family encoder (any head)
             batches, # iterable of tokenizer outputs (dicts with input_ids, attention_mask)
@@ -277,20 +312,11 @@ def capture(model:nn.Module, # a BERT-family encoder (any head)
             progress:bool=False, # show a progress bar
            ) -> dict:
     "Representations at each layer, as {site: CPU float32 tensor (layers, examples, features)}."
-    sites = (sites,) if isinstance(sites, str) else tuple(sites)
-    if bad := [s for s in sites if s not in SITES]: raise ValueError(f"unknown site(s) {bad}; choose from {SITES}")
-    if pool not in POOLS: raise ValueError(f"unknown pool {pool!r}; choose from {POOLS}")
-    parts = encoder_layers(model)
-    layers = list(range(len(parts))) if layers is None else list(layers)
-    for l in layers: check_layer(model, l, "layers")
+    sites, parts, layers = _capture_args(model, sites, pool, layers)
     dev, out = model_device(model), {s: [] for s in sites}
     was_training = model.training; model.eval()
-    store, handles = {}, []
-    def grab(key): return lambda mod, args, o: store.__setitem__(key, o[0] if isinstance(o, tuple) else o)
-    for l in layers:
-        if "layer" in sites: handles.append(parts[l].layer.register_forward_hook(grab(("layer", l))))
-        if "attn" in sites: handles.append(parts[l].attn_block.register_forward_hook(grab(("attn", l))))
-    if "embeddings" in sites: handles.append(model.base_model.embeddings.register_forward_hook(grab(("embeddings", 0))))
+    store = {}
+    handles = _capture_hooks(model, parts, layers, sites, store)
     try:
         with masked(model, head_mask, mlp_mask):
             for batch in tqdm(batches, disable=not progress, desc="capture"):

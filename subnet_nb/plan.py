@@ -108,44 +108,53 @@ def _models_of(u:Unit) -> tuple:
                  if x is not None)
 
 # %% ../nbs/07a_plan.ipynb #e1d673f1
+def _pair_units(cfg:StudyConfig, ckpts:list, subs:list) -> list[Unit]:
+    "Validation of every subnetwork, transfer matrices, and mask comparisons of every grid's pairs (as `cfg` asks)."
+    a, U = cfg.analyses, []
+    if "validation" in a:
+        U += [Unit(f"validation/{sid(s)}", "validation", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
+    if "transfer" in a:
+        U += [Unit(f"transfer/{x.id}_s{s}", "transfer", (("ckpt", x), ("seed", s)),
+                   tuple(f"subnetwork/{SubKey(x.task, x.ckpt, l, s).id}" for l in cfg.langs))
+              for x in ckpts for s in cfg.seeds]
+    if "mi" in a:
+        U += [Unit(f"mi/{sid(x)}~{sid(y)}", "mi", (("grid", g), ("a", x), ("b", y)),
+                   (f"subnetwork/{sid(x)}", f"subnetwork/{sid(y)}")) for g in cfg.grids for x, y in grid_pairs(cfg, g)]
+    return U
+
+# %% ../nbs/07a_plan.ipynb #37e208ac
+def _cka_units(cfg:StudyConfig) -> tuple[list, list]:
+    "The activations CKA reads (of subnetworks, and of their unmasked checkpoints), and the CKA pairs."
+    ref, acts, cka = cfg.ref_lang, {}, []
+    def act(x, lang):  # the activations of subnetwork (or checkpoint) x on the probe items in `lang`
+        if isinstance(x, SubKey):
+            uid, args, dep = f"activations/{x.id}@{lang}", (("sub", x), ("lang", lang)), f"subnetwork/{x.id}"
+        else: uid, args, dep = f"activations/{x.id}@{lang}", (("ckpt", x), ("lang", lang)), f"finetune/{x.id}"
+        acts.setdefault(uid, Unit(uid, "activations", args, (dep,)))
+        return uid
+    for g, (x, y) in [(g, p) for g in cfg.cka_grids for p in grid_pairs(cfg, g)]:
+        deps = [act(x, x.lang), act(y, y.lang), act(x.checkpoint, x.lang), act(y.checkpoint, y.lang)]
+        if x.lang != y.lang: deps += [act(x, ref), act(y, ref)]
+        cka.append(Unit(f"cka/{sid(x)}~{sid(y)}", "cka", (("grid", g), ("a", x), ("b", y)), tuple(dict.fromkeys(deps))))
+    return list(acts.values()), cka
+
+# %% ../nbs/07a_plan.ipynb #a2a891fa
+def _stitch_units(cfg:StudyConfig) -> list[Unit]:
+    "A unit per stitch of `stitch_pairs` at each stitch layer."
+    return [Unit(_stitch_id(layer, v, k, f, e), "stitching",
+                 (("grid", g), ("variant", v), ("draw", k), ("front", f), ("end", e), ("layer", layer)),
+                 tuple(dict.fromkeys((f"subnetwork/{sid(f)}", f"subnetwork/{sid(e)}"))))
+            for g, v, k, f, e in stitch_pairs(cfg) for layer in cfg.stitch_layers]
+
+# %% ../nbs/07a_plan.ipynb #36a72617
 def plan(cfg:StudyConfig) -> list[Unit]:
     "Every unit of the study, each after the units it depends on; analyses grouped by the checkpoints they load."
     ckpts = [CkptKey(t, c) for t in cfg.tasks for c in cfg.checkpoints]
     subs = [SubKey(t, c, l, s) for t, c in ckpts for l in cfg.langs for s in cfg.seeds]
     U = [Unit(f"finetune/{x.id}", "finetune", (("task", x.task), ("ckpt", x.ckpt))) for x in ckpts]
     U += [Unit(f"subnetwork/{s.id}", "subnetwork", (("sub", s),), (f"finetune/{s.checkpoint.id}",)) for s in subs]
-    a, later = cfg.analyses, []
-    if "validation" in a:
-        later += [Unit(f"validation/{sid(s)}", "validation", (("sub", s),), (f"subnetwork/{sid(s)}",)) for s in subs]
-    if "transfer" in a:
-        later += [Unit(f"transfer/{x.id}_s{s}", "transfer", (("ckpt", x), ("seed", s)),
-                       tuple(f"subnetwork/{SubKey(x.task, x.ckpt, l, s).id}" for l in cfg.langs)) for x in ckpts
-                  for s in cfg.seeds]
-    if "mi" in a:
-        later += [Unit(f"mi/{sid(x)}~{sid(y)}", "mi", (("grid", g), ("a", x), ("b", y)),
-                       (f"subnetwork/{sid(x)}", f"subnetwork/{sid(y)}"))
-                  for g in cfg.grids for x, y in grid_pairs(cfg, g)]
-    cka = []
-    if "cka" in a:
-        ref, acts, pairs = cfg.ref_lang, {}, [(g, p) for g in cfg.cka_grids for p in grid_pairs(cfg, g)]
-        def act(x, lang):
-            # the activations of subnetwork x (or, for a checkpoint, of the unmasked model) on the probe items in `lang`
-            if isinstance(x, SubKey):
-                uid, args, dep = f"activations/{x.id}@{lang}", (("sub", x), ("lang", lang)), f"subnetwork/{x.id}"
-            else: uid, args, dep = f"activations/{x.id}@{lang}", (("ckpt", x), ("lang", lang)), f"finetune/{x.id}"
-            acts.setdefault(uid, Unit(uid, "activations", args, (dep,)))
-            return uid
-        for g, (x, y) in pairs:
-            deps = [act(x, x.lang), act(y, y.lang), act(x.checkpoint, x.lang), act(y.checkpoint, y.lang)]
-            if x.lang != y.lang: deps += [act(x, ref), act(y, ref)]
-            cka.append(Unit(f"cka/{sid(x)}~{sid(y)}", "cka", (("grid", g), ("a", x), ("b", y)),
-                            tuple(dict.fromkeys(deps))))
-        later += list(acts.values())
-    if "stitching" in a:
-        later += [Unit(_stitch_id(layer, v, k, f, e), "stitching",
-                       (("grid", g), ("variant", v), ("draw", k), ("front", f), ("end", e), ("layer", layer)),
-                       tuple(dict.fromkeys((f"subnetwork/{sid(f)}", f"subnetwork/{sid(e)}"))))
-                  for g, v, k, f, e in stitch_pairs(cfg) for layer in cfg.stitch_layers]
+    acts, cka = _cka_units(cfg) if "cka" in cfg.analyses else ([], [])
+    later = _pair_units(cfg, ckpts, subs) + acts + (_stitch_units(cfg) if "stitching" in cfg.analyses else [])
     return U + sorted(later, key=_models_of) + cka  # stable: each kind keeps its order within a group of checkpoints
 
 # %% ../nbs/07a_plan.ipynb #62ba17ec
@@ -178,50 +187,54 @@ def _tokens(task:str, lang:str, cfg:StudyConfig, tok) -> float:
     return float(np.mean([len(x) for x in ds["input_ids"]]))
 
 # %% ../nbs/07a_plan.ipynb #4edb98ac
+def _unit_work(u:Unit, cfg:StudyConfig, pr, add):
+    "Count unit `u`'s examples and passes with `add` (every kind but stitching)."
+    k, ck, probe = u.kw, cfg.cka, cfg.probe_task
+    if u.kind == "finetune":
+        f = cfg.finetune_for(k["task"])
+        for l in cfg.langs:
+            add("finetune", k["task"], l, _rows(k["task"], l, "train", f.get("n_train")), train=f.get("epochs", 3))
+            add("finetune", k["task"], l, _rows(k["task"], l, "dev", f.get("n_eval")), fwd=f.get("epochs", 3))
+            add("finetune", k["task"], l, _rows(k["task"], l, "test", f.get("n_eval")), fwd=1)
+    elif u.kind == "subnetwork":
+        t, l = k["sub"].task, k["sub"].lang
+        add("subnetwork", t, l, _rows(t, l, pr.split, pr.n), grad=PRUNE_STEPS + 1)
+        add("subnetwork", t, l, _rows(t, l, pr.stop_split, pr.stop_n), fwd=PRUNE_STEPS + 2)
+    elif u.kind == "validation":
+        add("validation", k["sub"].task, k["sub"].lang, _rows(k["sub"].task, k["sub"].lang, "test", cfg.n_eval), fwd=4)
+    elif u.kind == "transfer":
+        for l in cfg.langs:
+            add("transfer", k["ckpt"].task, l, _rows(k["ckpt"].task, l, "test", cfg.n_eval), fwd=len(cfg.langs) + 1)
+    elif u.kind == "activations": add("activations", probe, k["lang"], _rows(probe, k["lang"], ck["split"], ck["n"]), fwd=1)
+
+# %% ../nbs/07a_plan.ipynb #2a4e7b95
+def _stitch_work(u:Unit, L:int, ss, add):
+    "Count a stitch's examples and passes with `add`: front states, training steps, scores, the stop rule's rows."
+    t, l, layer = u.kw["end"].task, u.kw["end"].lang, u.kw["layer"]
+    front, end = (layer + 1)/L, (L - layer - 1)/L
+    ntr, nte = _rows(t, l, "train", ss.n_train), _rows(t, l, "test", ss.n_test)
+    add("stitching", t, l, ntr + nte, fwd=front)  # front states (the end's own are reused across stitches)
+    add("stitching", t, l, ntr, grad=ss.epochs*end, new=False)
+    add("stitching", t, l, nte, fwd=3*end, new=False)  # init, stitched and own scores
+    if ss.patience: add("stitching", t, l, ss.holdout, fwd=front + (ss.epochs + 1)*end)  # front states, epochs' losses
+
+# %% ../nbs/07a_plan.ipynb #0b086839
 def plan_work(cfg:StudyConfig, tokenizer=None) -> pd.DataFrame:
     "Per unit kind: units, examples, tokens, and token passes (forward, train, frozen backward) in model units."
-    L = model_layers(cfg.model)
-    units = plan(cfg)
+    L, units = model_layers(cfg.model), plan(cfg)
     T = {(t, l): _tokens(t, l, cfg, tokenizer) for t in cfg.tasks for l in cfg.langs}
     rows = {k: dict(units=0, examples=0.0, tokens=0.0, fwd=0.0, train=0.0, grad=0.0)
             for k in dict.fromkeys(u.kind for u in units)}
-    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0,
-            new=True):  # n examples (new: not counted before); fwd/train/grad: passes, as shares of the model
+    def add(kind, task, lang, n, fwd=0.0, train=0.0, grad=0.0, new=True):
+        # n examples (new: not counted before); fwd/train/grad: passes, as shares of the model
         r, t = rows[kind], T[(task, lang)]
         if new: r["examples"] += n; r["tokens"] += n*t
         r["fwd"] += n*t*fwd; r["train"] += n*t*train; r["grad"] += n*t*grad
-    pr, ss, ck = cfg.prune_settings, cfg.stitch_settings, cfg.cka
-    probe = cfg.probe_task
+    pr, ss = cfg.prune_settings, cfg.stitch_settings
     for u in units:
-        rows[u.kind]["units"] += 1; k = u.kw
-        if u.kind == "finetune":
-            f = cfg.finetune_for(k["task"])
-            for l in cfg.langs:
-                add("finetune", k["task"], l, _rows(k["task"], l, "train", f.get("n_train")), train=f.get("epochs", 3))
-                add("finetune", k["task"], l, _rows(k["task"], l, "dev", f.get("n_eval")), fwd=f.get("epochs", 3))
-                add("finetune", k["task"], l, _rows(k["task"], l, "test", f.get("n_eval")), fwd=1)
-        elif u.kind == "subnetwork":
-            t, l = k["sub"].task, k["sub"].lang
-            add("subnetwork", t, l, _rows(t, l, pr.split, pr.n), grad=PRUNE_STEPS + 1)
-            add("subnetwork", t, l, _rows(t, l, pr.stop_split, pr.stop_n), fwd=PRUNE_STEPS + 2)
-        elif u.kind == "validation":
-            add("validation", k["sub"].task, k["sub"].lang, _rows(k["sub"].task, k["sub"].lang, "test", cfg.n_eval),
-                fwd=4)
-        elif u.kind == "transfer":
-            for l in cfg.langs:
-                add("transfer", k["ckpt"].task, l, _rows(k["ckpt"].task, l, "test", cfg.n_eval), fwd=len(cfg.langs) + 1)
-        elif u.kind == "activations":
-            add("activations", probe, k["lang"], _rows(probe, k["lang"], ck["split"], ck["n"]), fwd=1)
-        elif u.kind == "stitching":
-            t, l, layer = k["end"].task, k["end"].lang, k["layer"]
-            front, end = (layer + 1)/L, (L - layer - 1)/L
-            ntr, nte = _rows(t, l, "train", ss.n_train), _rows(t, l, "test", ss.n_test)
-            # front states (the end's own are reused across stitches: not counted)
-            add("stitching", t, l, ntr + nte, fwd=front)
-            add("stitching", t, l, ntr, grad=ss.epochs*end, new=False)
-            add("stitching", t, l, nte, fwd=3*end, new=False)  # init, stitched and own scores
-            # the stop rule's rows: front states, every epoch's loss
-            if ss.patience: add("stitching", t, l, ss.holdout, fwd=front + (ss.epochs + 1)*end)
+        rows[u.kind]["units"] += 1
+        if u.kind == "stitching": _stitch_work(u, L, ss, add)
+        else: _unit_work(u, cfg, pr, add)
     df = pd.DataFrame(rows).T
     df.index.name = "kind"
     return df
@@ -253,43 +266,46 @@ def fwd_flops(cfg:StudyConfig) -> float:
     return 2*config.num_hidden_layers*(4*H*H + 2*H*F + 2*cfg.max_length*H)
 
 # %% ../nbs/07a_plan.ipynb #edcdfefe
+def _timer(device:str, batches:int, per:int):
+    "`timed(fn)`: seconds per token of `fn` over `batches` calls of `per` tokens each, after a warm-up call."
+    def sync():
+        if device.startswith("cuda"): torch.cuda.synchronize()
+    def timed(fn):
+        fn(); sync()  # warm-up
+        t0 = time.perf_counter()
+        for _ in range(batches): fn()
+        sync()
+        return (time.perf_counter() - t0)/(batches*per)
+    return timed
+
+# %% ../nbs/07a_plan.ipynb #d26f19ca
 def calibrate(cfg:StudyConfig, batches:int=2, device:str|None=None,
               model_passes:bool=True, # time the model's passes (else only the device's float32 matrix-product rate)
              ) -> dict:
     "Seconds per token of a forward, training and frozen backward pass of a random model; float32 madds/s."
     import transformers
-    config = model_config(cfg.model)
-    device = device or cfg.device
+    config, device = model_config(cfg.model), device or cfg.device
     if device.startswith("cuda") and not torch.cuda.is_available(): device = "cpu"
     torch.manual_seed(0)
     with quiet_transformers():
         model = transformers.AutoModelForSequenceClassification.from_config(config).to(device) if model_passes else None
-    # a CPU is near its throughput at a few sequences
-    bs = max(1, min(cfg.stitch_settings.batch_size, 2 if device == "cpu" else 32))
+    bs = max(1, min(cfg.stitch_settings.batch_size, 2 if device == "cpu" else 32))  # a CPU is near its throughput
     x = {"input_ids": torch.randint(5, config.vocab_size, (bs, cfg.max_length), device=device),
          "attention_mask": torch.ones(bs, cfg.max_length, dtype=torch.long, device=device),
          "labels": torch.zeros(bs, dtype=torch.long, device=device)}
-    def timed(fn):
-        fn()  # warm-up
-        if device.startswith("cuda"): torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        for _ in range(batches): fn()
-        if device.startswith("cuda"): torch.cuda.synchronize()
-        return (time.perf_counter() - t0)/(batches*bs*cfg.max_length)
-    def fwd():
-        with torch.no_grad(): model(**x)
-    def train(): model.zero_grad(set_to_none=True); model(**x).loss.backward()
-    def grad():
-        hm = torch.ones(config.num_hidden_layers, config.num_attention_heads, device=device, requires_grad=True)
-        with masked(model, head_mask=hm): torch.autograd.grad(model(**x).loss, hm)
-    out = {"device": device}
+    out, timed = {"device": device}, _timer(device, batches, bs*cfg.max_length)
     if model_passes:
+        def fwd():
+            with torch.no_grad(): model(**x)
+        def train(): model.zero_grad(set_to_none=True); model(**x).loss.backward()
+        def grad():
+            hm = torch.ones(config.num_hidden_layers, config.num_attention_heads, device=device, requires_grad=True)
+            with masked(model, head_mask=hm): torch.autograd.grad(model(**x).loss, hm)
         model.eval()
         out.update(fwd=timed(fwd), train=timed(train))
         for p in model.parameters(): p.requires_grad_(False)
         out["grad"] = timed(grad)
-    out["madds_f32"] = _matmul_rate(device)
-    out["fwd_flops_per_token"] = fwd_flops(cfg)
+    out["madds_f32"], out["fwd_flops_per_token"] = _matmul_rate(device), fwd_flops(cfg)
     if model_passes: out["gflops_fwd"] = out["fwd_flops_per_token"]/out["fwd"]/1e9
     return out
 

@@ -4,13 +4,14 @@
 
 # %% ../nbs/03_pruning.ipynb #c522d349
 from __future__ import annotations
-import json, os, shutil, tempfile
+import contextlib, json, os, shutil, tempfile
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
 
@@ -53,14 +54,36 @@ def _example_losses(task, logits, labels) -> torch.Tensor:
     return tok.sum(1)/(labels != -100).sum(1).clamp_min(1)
 
 # %% ../nbs/03_pruning.ipynb #d3711495
+@contextlib.contextmanager
+def _frozen_eval(model):
+    "`model` in eval mode with no parameter requiring gradients; restored on exit."
+    was_training, grads = model.training, [p.requires_grad for p in model.parameters()]
+    model.eval()
+    for p in model.parameters(): p.requires_grad_(False)
+    try: yield model
+    finally:
+        for p, g in zip(model.parameters(), grads): p.requires_grad_(g)
+        model.train(was_training)
+
+# %% ../nbs/03_pruning.ipynb #73496272
+def _batch_grads(model, task, b:dict, hm, mm, per_example:bool) -> tuple:
+    "dL/dmask of one batch at masks `hm`, `mm`: per example (one mask row each) or for the batch; and the logits."
+    L, H = hm.shape
+    rows = (len(b["labels"]),) if per_example else ()
+    hv = hm.expand(*rows, L, H).clone().requires_grad_(True)
+    mv = mm.expand(*rows, L).clone().requires_grad_(True)
+    with masked(model, head_mask=hv, mlp_mask=mv): out = model(**b)
+    loss = _example_losses(task, out.logits, b["labels"]).sum() if per_example else out.loss
+    gh, gm = torch.autograd.grad(loss, [hv, mv])
+    return gh, gm, out.logits
+
+# %% ../nbs/03_pruning.ipynb #970c1aad
 def importance(model, # a fine-tuned BERT-family classifier
                loader, # batches with labels (`subnet_nb.data.make_loader`)
                task, # the task (for the loss and the score)
                head_mask=None, # current (n_layers, n_heads) mask, default all ones
                mlp_mask=None, # current (n_layers,) mask, default all ones
-               per_example:bool=True,
-               # E_x |dL(x)/dmask| (Michel et al.); False: |dL(batch)/dmask| summed over batches (the original code's
-               # form)
+               per_example:bool=True, # E_x |dL(x)/dmask| (Michel et al.); False: per batch (the original code)
                normalize_layers:bool=True, # divide each layer's head scores by their L2 norm
                minmax:bool=True, # min-max scale heads and MLPs to [0, 1]
                progress:bool=False,
@@ -73,25 +96,14 @@ def importance(model, # a fine-tuned BERT-family classifier
     mm = torch.ones(L, device=dev) if mlp_mask is None else torch.as_tensor(mlp_mask, dtype=torch.float32).to(dev)
     h_imp, m_imp = torch.zeros(L, H, dtype=torch.float64), torch.zeros(L, dtype=torch.float64)
     n_tok, preds, golds = 0, [], []
-    was_training, grads = model.training, [p.requires_grad for p in model.parameters()]
-    model.eval()
-    for p in model.parameters(): p.requires_grad_(False)
-    try:
+    with _frozen_eval(model):
         for b in tqdm(loader, disable=not progress, desc="importance"):
             b = {k: v.to(dev) for k, v in b.items()}
-            rows = (len(b["labels"]),) if per_example else ()
-            hv = hm.expand(*rows, L, H).clone().requires_grad_(True)
-            mv = mm.expand(*rows, L).clone().requires_grad_(True)
-            with masked(model, head_mask=hv, mlp_mask=mv): out = model(**b)
-            loss = _example_losses(task, out.logits, b["labels"]).sum() if per_example else out.loss
-            gh, gm = torch.autograd.grad(loss, [hv, mv])
+            gh, gm, logits = _batch_grads(model, task, b, hm, mm, per_example)
             h_imp += gh.abs().reshape(-1, L, H).sum(0).double().cpu()
             m_imp += gm.abs().reshape(-1, L).sum(0).double().cpu()
             n_tok += int(b["attention_mask"].sum())
-            extend_predictions(preds, golds, out.logits, b["labels"])
-    finally:
-        for p, g in zip(model.parameters(), grads): p.requires_grad_(g)
-        model.train(was_training)
+            extend_predictions(preds, golds, logits, b["labels"])
     heads, mlps = (x.float() for x in _normalise(h_imp/n_tok, m_imp/n_tok, normalize_layers, minmax))
     metrics = compute_metrics(task, preds, golds)
     return Importance(heads, mlps, metrics["score"], metrics, n_tok)
@@ -149,6 +161,21 @@ def _step(head_mask, mlp_mask, imp:Importance, n_heads:int, n_mlps:int):
 # %% ../nbs/03_pruning.ipynb #7291eb2e
 CRITERIA = ("relative", "above_chance")
 
+# %% ../nbs/03_pruning.ipynb #5230e104
+def _check_prune(p):
+    "Raise a `ValueError` naming the first bad setting of `PruneConfig` `p`."
+    if p.schedule not in SCHEDULES: raise ValueError(f"unknown prune schedule {p.schedule!r}; choose from {sorted(SCHEDULES)}")
+    if p.criterion not in CRITERIA: raise ValueError(f"unknown prune criterion {p.criterion!r}; choose from {list(CRITERIA)}")
+    if not 0 < p.threshold <= 1: raise ValueError(f"prune threshold must be in (0, 1], got {p.threshold}")
+    for name, s in (("split", p.split), ("stop_split", p.stop_split)):
+        if s not in (PRUNE_SPLIT, "dev"):
+            raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not "
+                             "its test data; use 'prune' or 'dev'")
+    if p.split == p.stop_split:
+        raise ValueError(f"split and stop_split are both {p.split!r}: the stop rule must be judged on other rows than "
+                         "importance")
+
+# %% ../nbs/03_pruning.ipynb #7c740962
 @dataclass
 class PruneConfig(Settings):
     "How a subnetwork is found: its importance sample, its stop rule and schedule."
@@ -165,19 +192,7 @@ class PruneConfig(Settings):
     alpha: float = 0.05  # level of the test "the unmasked model is above chance on the stop sample"
     batch_size: int = 32  # of the importance passes (the stop sample runs at 64)
     max_length: int = 64
-    def __post_init__(self):
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown prune schedule {self.schedule!r}; choose from {sorted(SCHEDULES)}")
-        if self.criterion not in CRITERIA:
-            raise ValueError(f"unknown prune criterion {self.criterion!r}; choose from {list(CRITERIA)}")
-        if not 0 < self.threshold <= 1: raise ValueError(f"prune threshold must be in (0, 1], got {self.threshold}")
-        for name, s in (("split", self.split), ("stop_split", self.stop_split)):
-            if s not in (PRUNE_SPLIT, "dev"):
-                raise ValueError(f"{name}={s!r}: pruning uses rows the model was not fine-tuned on and that are not "
-                                 "its test data; use 'prune' or 'dev'")
-        if self.split == self.stop_split:
-            raise ValueError(f"split and stop_split are both {self.split!r}: the stop rule must be judged on other "
-                             "rows than importance")
+    def __post_init__(self): _check_prune(self)
 
 # %% ../nbs/03_pruning.ipynb #3bcd9b2f
 def _prune_loaders(task:str, lang:str, tokenizer, seed:int, block_seed:int, p:PruneConfig):
@@ -203,12 +218,24 @@ def _stop_rule(model, t, stop, p:PruneConfig) -> tuple:
     return base, chance, lambda score: (score - chance)/(base["score"] - chance) >= p.threshold
 
 # %% ../nbs/03_pruning.ipynb #9c1836c5
+def _prune_steps(model, t, loader, stop, masks:tuple, passes, p, imps:list, scores:list, bar) -> tuple:
+    "Remove the least important parts step by step (`p.schedule`) while `passes` accepts the stop-sample score."
+    (hm, mm), (L, H) = masks, masks[0].shape
+    for head_frac, n_mlps in SCHEDULES[p.schedule]:
+        n_heads = int(round(head_frac*L*H))
+        while passes and (cand := _step(hm, mm, imps[-1], n_heads, n_mlps)) is not None:
+            score = compute_metrics(t, *predict(model, stop, *cand))["score"]
+            bar.update(); bar.set_postfix(heads=int(cand[0].sum()), score=round(score, 3))
+            if not passes(score): break
+            (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=p.per_example)
+            scores.append(score); imps.append(imp)  # the accepted step's score and the importance at its masks
+    return hm, mm
+
+# %% ../nbs/03_pruning.ipynb #db385f94
 def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
                     task:str, lang:str, # whose subnetwork
                     seed:int=0, # picks the importance sample: the seed-th disjoint block of `n` rows
-                    block_seed:int=0,
-                    # the permutation those blocks come from (the study passes the checkpoint: each prunes on draws of
-                    # its own)
+                    block_seed:int=0, # the blocks' permutation (the study passes the checkpoint: its own draws)
                     settings:PruneConfig|None=None, # how (default: `PruneConfig()`)
                     progress:bool=True,
                     **kwargs, # settings to change by name, e.g. `n=96, criterion="above_chance"`
@@ -223,25 +250,14 @@ def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
     base, chance, passes = _stop_rule(model, t, stop, p)
     imps = [importance(model, loader, t, hm, mm, per_example=p.per_example)]
     scores = [base["score"]]
-    bar = tqdm(desc=f"{task}/{lang} seed {seed}", disable=not progress, leave=False)
-    for head_frac, n_mlps in SCHEDULES[p.schedule]:
-        n_heads = int(round(head_frac*L*H))
-        while passes and (cand := _step(hm, mm, imps[-1], n_heads, n_mlps)) is not None:
-            score = compute_metrics(t, *predict(model, stop, *cand))["score"]
-            bar.update(); bar.set_postfix(heads=int(cand[0].sum()), score=round(score, 3))
-            if not passes(score): break
-            (hm, mm), imp = cand, importance(model, loader, t, *cand, per_example=p.per_example)
-            scores.append(score); imps.append(imp)
-    bar.close()
+    with tqdm(desc=f"{task}/{lang} seed {seed}", disable=not progress, leave=False) as bar:
+        hm, mm = _prune_steps(model, t, loader, stop, (hm, mm), passes, p, imps, scores, bar)
     meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed,
-                block_seed=block_seed, n=len(rows), split=p.split,
-                rows=[str(i) for i in rows["id"]], stop_split=p.stop_split, stop_n=len(stop.dataset),
-                threshold=p.threshold,
-                criterion=p.criterion, schedule=p.schedule, per_example=p.per_example, unmasked_score=base["score"],
-                final_score=scores[-1],
+                block_seed=block_seed, n=len(rows), split=p.split, rows=[str(i) for i in rows["id"]],
+                stop_split=p.stop_split, stop_n=len(stop.dataset), threshold=p.threshold, criterion=p.criterion,
+                schedule=p.schedule, per_example=p.per_example, unmasked_score=base["score"], final_score=scores[-1],
                 chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"],
-                importance_scores=[m.score for m in imps],
-                metric=t.metric)
+                importance_scores=[m.score for m in imps], metric=t.metric)
     return Subnetwork(hm, mm, scores, torch.stack([m.heads for m in imps]), torch.stack([m.mlps for m in imps]), meta)
 
 # %% ../nbs/03_pruning.ipynb #57e5a602
@@ -283,8 +299,7 @@ def retention(model, tokenizer, sub:Subnetwork, # the fine-tuned model, its toke
 
 # %% ../nbs/03_pruning.ipynb #3fc1b3f4
 def shuffle_mask(mask:torch.Tensor, # (layers, units) mask
-                 per_layer:bool=True,
-                 # permute within each layer (the per-layer counts stay) or across all layers (only the total stays)
+                 per_layer:bool=True, # permute within each layer (per-layer counts kept) or across layers (the total)
                  generator:torch.Generator|None=None, # the draw; later draws from it continue its sequence
                 ) -> torch.Tensor:
     "`mask` with its entries permuted at random within each layer, or across all of them."

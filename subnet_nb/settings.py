@@ -82,6 +82,7 @@ def _merge(base:dict, d:dict) -> dict:
     return {**base, **{k: {**base[k], **v} if isinstance(base.get(k), dict) and isinstance(v, dict) else v
                        for k, v in d.items()}}
 
+# %% ../nbs/00_settings.ipynb #15eea9ac
 @patch(cls_method=True)
 def from_preset(cls:StudySettings, presets:dict, # name -> config
                 preset:str|None=None, # where to start (a file's `preset` wins)

@@ -19,7 +19,7 @@ from .data import get_task, load_task, compute_metrics, extend_predictions
 from .batches import tokenize_task, make_loader
 from .scores import score_parts
 from .pruning import shuffle_mask
-from .settings import Settings
+from .settings import Settings, need
 
 # %% auto #0
 __all__ = ['FRONT_VARIANTS', 'front_states', 'run_end', 'Stitch', 'lstsq_init', 'SubnetSpec', 'front_variant_mask', 'DiskStates',
@@ -84,8 +84,7 @@ class Stitch(nn.Module):
 
 # %% ../nbs/06_stitching.ipynb #1b87ea93
 def lstsq_init(stitch:Stitch, # the map to set
-               blocks,
-               # iterable of (X, Y) row blocks: front states (n, d_in) and end states (n, d_out) of the same tokens
+               blocks, # (X, Y) row blocks: front states (n, d_in) and end states (n, d_out) of the same tokens
               ) -> Stitch:
     "Set `stitch` to the minimum-norm least-squares affine map from the rows of X to the rows of Y."
     G = C = None
@@ -206,8 +205,7 @@ def _held_loss(amap, end, H, batches, end_layer) -> float:
 # %% ../nbs/06_stitching.ipynb #483b777a
 def should_stop(losses:list, # held-out losses at step 0 and after every epoch so far
                 patience:int, # epochs in a row without progress that end training
-                rel_tol:float=0.01,
-                # progress: a fall of more than this fraction below the loss of the last epoch that made progress
+                rel_tol:float=0.01, # progress: a loss more than this fraction below the last epoch that made progress
                ) -> bool:
     "Whether the early-stopping rule ends training after the last of `losses`."
     last = 0
@@ -216,10 +214,19 @@ def should_stop(losses:list, # held-out losses at step 0 and after every epoch s
     return len(losses) - 1 - last >= patience
 
 # %% ../nbs/06_stitching.ipynb #1ebe7d6f
+def _map_epoch(amap, end, H_train, train, end_layer, soft, optimiser:tuple, order):
+    "One epoch of the map's training: a step per training batch, in `order`, through the frozen end."
+    (opt, sched), dev = optimiser, model_device(end.model)
+    for i in order.tolist():
+        x = train[i]
+        logits = run_end(end.model, amap(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask, end.mlp_mask)
+        loss = _loss(logits, x["labels"].to(dev), None if soft is None else soft[i].to(dev))
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+
+# %% ../nbs/06_stitching.ipynb #5e5e4b3c
 def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed, progress,
            held=None, # (states, batches) of held-out training rows: with `patience`, the stop rule's data
-           patience:int|None=None,
-           # stop after this many epochs in a row without progress (`should_stop`), keeping the best map
+           patience:int|None=None, # stop after this many epochs without progress (`should_stop`), keep the best map
            rel_tol:float=0.01,
            # progress: a held-out loss more than this fraction below that of the last epoch that made progress
            on_epoch=None, # called with (epoch, map) after every epoch, e.g. to record a trajectory
@@ -235,12 +242,7 @@ def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed,
         if patience:  # step 0: the initial map; `best` is the lowest held-out loss and its map
             losses = [_held_loss(amap, end, *held, end_layer)]; best = (losses[0], copy.deepcopy(amap.state_dict()))
         for epoch in tqdm(range(epochs), disable=not progress, desc="stitch"):
-            for i in torch.randperm(len(train), generator=g).tolist():
-                x = train[i]
-                logits = run_end(end.model, amap(H_train[i].to(dev)), x["attention_mask"], end_layer, end.head_mask,
-                                 end.mlp_mask)
-                loss = _loss(logits, x["labels"].to(dev), None if soft is None else soft[i].to(dev))
-                opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            _map_epoch(amap, end, H_train, train, end_layer, soft, (opt, sched), torch.randperm(len(train), generator=g))
             if on_epoch: on_epoch(epoch + 1, amap)
             if not patience: continue
             losses.append(_held_loss(amap, end, *held, end_layer))
@@ -252,6 +254,16 @@ def _train(amap, end, H_train, train, end_layer, soft, epochs, lr, lr_min, seed,
         for p, r in zip(end.model.parameters(), grads): p.requires_grad_(r)
 
 # %% ../nbs/06_stitching.ipynb #7da4d689
+def _check_stitch(s):
+    "Raise a `ValueError` naming the first bad setting of `StitchConfig` `s`."
+    need(s.init in ("lstsq", "identity"), f"init must be 'lstsq' or 'identity', got {s.init!r}")
+    need(s.targets in ("hard", "soft"), f"targets must be 'hard' or 'soft', got {s.targets!r}")
+    need(s.epochs >= 0 and s.batch_size >= 1, f"epochs must be >= 0 and batch_size >= 1, got {s.epochs}, {s.batch_size}")
+    need(s.patience is None or (s.patience >= 1 and s.holdout >= 1),
+         f"patience={s.patience} needs patience >= 1 and held-out training rows to watch: set holdout, e.g. holdout=48")
+    need(0 <= s.rel_tol < 1, f"rel_tol must be in [0, 1), got {s.rel_tol}")
+
+# %% ../nbs/06_stitching.ipynb #4f457551
 @dataclass
 class StitchConfig(Settings):
     "How a stitch is fitted and tested: its initialisation, targets, training schedule and rows."
@@ -277,17 +289,7 @@ class StitchConfig(Settings):
     order_seed: int|None = None
     state_gb: float = 4.0  # front states larger than this are cached on disk instead of in memory
     state_dir: str|None = None  # parent folder of that disk cache (default: $TMPDIR)
-    def __post_init__(self):
-        if self.init not in ("lstsq", "identity"):
-            raise ValueError(f"init must be 'lstsq' or 'identity', got {self.init!r}")
-        if self.targets not in ("hard", "soft"):
-            raise ValueError(f"targets must be 'hard' or 'soft', got {self.targets!r}")
-        if self.epochs < 0 or self.batch_size < 1:
-            raise ValueError(f"epochs must be >= 0 and batch_size >= 1, got {self.epochs}, {self.batch_size}")
-        if self.patience is not None and (self.patience < 1 or self.holdout < 1):
-            raise ValueError(f"patience={self.patience} needs patience >= 1 and held-out training rows to watch: set "
-                             "holdout, e.g. holdout=48")
-        if not 0 <= self.rel_tol < 1: raise ValueError(f"rel_tol must be in [0, 1), got {self.rel_tol}")
+    def __post_init__(self): _check_stitch(self)
 
 # %% ../nbs/06_stitching.ipynb #d2c0fe79
 def _check_pair(front:SubnetSpec, end:SubnetSpec, t, layer:int, end_layer:int) -> int:
@@ -352,46 +354,51 @@ def _fit(t, E:SubnetSpec, s:StitchConfig, d:int, train:list, test:list, H_train,
     return amap, init, _score(t, E, amap, H_test, test, end_layer), ran
 
 # %% ../nbs/06_stitching.ipynb #f84f14a7
-def stitch(front:SubnetSpec, end:SubnetSpec, # the two subnetworks (models sharing one tokenizer)
-           tokenizer, # the tokenizer of both models
+def _stitch_states(front, end, front_variant:str, variant_seed:int, layer:int, batches:tuple, s) -> tuple:
+    "The front (its control applied) and the end to run, and the front's states on each of `batches`."
+    base = torch.ones(model_shape(front.model)) if front.head_mask is None else front.head_mask
+    F = _pruned(front.model, front_variant_mask(base, front_variant, variant_seed), front.mlp_mask)
+    E = _pruned(end.model, end.head_mask, end.mlp_mask)
+    return F, E, [front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, s.state_gb, s.state_dir) for bs in batches]
+
+def _self_stitch(front, end) -> bool:
+    "Are `front` and `end` one subnetwork: the same model, the same (non-empty) name, the same masks?"
+    return front.model is end.model and bool(front.name) and front.name == end.name and _same_masks(front, end)
+
+def _reuser(memo:dict|None, end, task:str, lang:str, s):
+    "`reuse(what, fn)`: `fn()` remembered per end (its name and masks), data and settings; never for an unnamed end."
+    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, s.n_train, s.n_test, s.seed,
+           s.batch_size, s.max_length)
+    return lambda what, fn: remember(memo if end.name else None, key + what, fn, size=_MEMO_SIZE)
+
+# %% ../nbs/06_stitching.ipynb #acc2ea6f
+def stitch(front:SubnetSpec, end:SubnetSpec, tokenizer, # the two subnetworks (models sharing this tokenizer)
            task:str, lang:str, # the data the stitched model is trained and tested on (the end's task)
            layer:int, # the front's last layer (-1: the embeddings)
            end_layer:int|None=None, # the end starts after this layer (default: `layer`; smaller = later-sender control)
            front_variant:str="none", # control applied to the front's head mask
            variant_seed:int|None=None, # draw of a shuffled front mask (default: the settings' `seed`)
            settings:StitchConfig|None=None, # how (default: `StitchConfig()`, the original's schedule)
-           progress:bool=False,
-           memo:dict|None=None,
-           # reuse the end's own states and score across calls with the same end (by `end.name` and masks) and rows
+           progress:bool=False, memo:dict|None=None, # reuse the end's own states and score with the same end and rows
            **kwargs, # settings to change by name, e.g. `epochs=1, n_train=48`
           ) -> dict:
     "Train an affine stitch from `front` at `layer` into `end`; test scores (and per item), relative accuracy."
     s, t = (settings or StitchConfig()).update(**kwargs), get_task(task)
-    end_layer = layer if end_layer is None else end_layer
-    variant_seed = s.seed if variant_seed is None else variant_seed
+    end_layer, variant_seed = layer if end_layer is None else end_layer, s.seed if variant_seed is None else variant_seed
     d = _check_pair(front, end, t, layer, end_layer)
     torch.manual_seed(s.seed)
     train, held, test, test_rows, back = _stitch_rows(t, tokenizer, lang, s)
-    base = torch.ones(model_shape(front.model)) if front.head_mask is None else front.head_mask
-    F = _pruned(front.model, front_variant_mask(base, front_variant, variant_seed), front.mlp_mask)
-    E = _pruned(end.model, end.head_mask, end.mlp_mask)
-    H_train, H_held, H_test = (front_cache(F.model, bs, layer, F.head_mask, F.mlp_mask, s.state_gb, s.state_dir)
-                               for bs in (train, held, test))
-    same = (front_variant == "none" and end_layer == layer and front.model is end.model  # a self-stitch: the end's own
-            and bool(front.name) and front.name == end.name and _same_masks(front, end))  # states are the front states
-    key = (end.name, _digest(end.head_mask), _digest(end.mlp_mask), task, lang, s.n_train, s.n_test, s.seed,
-           s.batch_size, s.max_length)
-    def reuse(what, fn): return remember(memo if end.name else None, key + what, fn, size=_MEMO_SIZE)
+    F, E, (H_train, H_held, H_test) = _stitch_states(front, end, front_variant, variant_seed, layer, (train, held, test), s)
+    same = front_variant == "none" and end_layer == layer and _self_stitch(front, end)  # the end's states: the front's
+    reuse = _reuser(memo, end, task, lang, s)
     own = _end_own(E, end_layer, train, H_train, same, reuse)
     fit = _fit(t, E, s, d, train, test, H_train, H_test, end_layer, own, progress, (H_held, held))
     amap, (init_score, init_parts), (stitched, stitched_parts), ran = fit
-    end_own, end_parts = reuse(("test",),
-                               lambda: _score(t, E, None, H_test if same else _own_states(E, end_layer, test), test,
-                                              end_layer))
+    own_test = lambda: _score(t, E, None, H_test if same else _own_states(E, end_layer, test), test, end_layer)
+    end_own, end_parts = reuse(("test",), own_test)
     return {"front": front.name, "end": end.name, "task": task, "lang": lang, "layer": layer, "end_layer": end_layer,
             "variant": front_variant, "variant_seed": variant_seed, "init": s.init, "targets": s.targets,
-            "epochs": s.epochs, "epochs_run": ran,
-            "init_score": init_score, "stitched_score": stitched, "end_score": end_own,
-            "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"), "stitch": amap.cpu(),
-            "items": [str(i) for i in test_rows["id"]], "init_parts": init_parts[back],
+            "epochs": s.epochs, "epochs_run": ran, "init_score": init_score, "stitched_score": stitched,
+            "end_score": end_own, "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"),
+            "stitch": amap.cpu(), "items": [str(i) for i in test_rows["id"]], "init_parts": init_parts[back],
             "stitched_parts": stitched_parts[back], "end_parts": end_parts[back]}

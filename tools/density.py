@@ -20,8 +20,9 @@ def code_cells(nb: Path) -> list:
     for c in json.loads(nb.read_text())["cells"]:
         if c["cell_type"] != "code": continue
         lines = "".join(c["source"]).splitlines()
-        out.append(({l.strip()[2:].strip().split(":")[0].split()[0] for l in lines if l.strip().startswith("#|") and l.strip()[2:].strip()},
-                    [l for l in lines if not l.strip().startswith("#|")]))
+        opts = [l.strip()[2:].strip() for l in lines if l.strip().startswith("#|")]
+        names = {o.split(":")[0].split()[0] for o in opts if o}
+        out.append((names, [l for l in lines if not l.strip().startswith("#|")]))
     return out
 
 def measure() -> dict:

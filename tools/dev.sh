@@ -6,7 +6,7 @@
 #   bash tools/dev.sh study   set up .venv, then run the main job: the study on the embedded default into ./results
 #                             (or $SUBNET_NB_OUT) and its report; the last line is the report's path
 #   bash tools/dev.sh study verses   the same for another preset (here the verse tasks, into ./results-verses)
-#   bash tools/dev.sh checks  set up .venv, then only the three repository checks (clean, exported, README)
+#   bash tools/dev.sh checks  set up .venv, then only the repository checks (clean, exported, README, density)
 #   bash tools/dev.sh setup   only set up .venv
 # Set-up: creates .venv (Python >= 3.10), installs the CPU torch wheel first where there is no GPU (a CUDA build
 # is several GB), then the package with its dev extras. Nothing here downloads models or data sets.
@@ -57,13 +57,15 @@ unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND 
   fi
 }
 
-repo_checks() {  # the three checks that keep nbs/, subnet_nb/ and README.md in step
+repo_checks() {  # the checks that keep nbs/, subnet_nb/ and README.md in step and the library dense
   echo "== 1/7 nbdev_clean leaves nbs/ unchanged"
   check "notebooks are clean" unchanged_after nbs "nbdev_clean changed these notebooks: run nbdev_clean and commit them" nbdev_clean
   echo "== 2/7 nbdev_export leaves subnet_nb/ unchanged"
   check "library matches notebooks" unchanged_after subnet_nb "nbdev_export changed subnet_nb/: the library is out of sync with nbs/; run nbdev_export and commit" nbdev_export
   echo "== 3/7 README.md matches nbs/index.ipynb"
   check "README is current" python tools/build_docs.py check-readme
+  echo "== 3/7 (continued) density of the library: long lines, cell sizes, tests after definitions, private imports"
+  check "library density within its limits" python tools/density.py
 }
 
 run_tests() {
