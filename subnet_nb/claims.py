@@ -47,8 +47,12 @@ def mask_stack(masks:pd.DataFrame) -> torch.Tensor:
                         for m, L, H in zip(masks.head_mask, masks.n_layers, masks.n_heads)])
 
 # %% ../nbs/08a_claims.ipynb #9088c1ff
-def _stack(col) -> np.ndarray: return np.stack([np.asarray(list(x), dtype=float) for x in col])
+def _stack(col) -> np.ndarray:
+    "Rows of numbers (a 2-d array, or rows one by one as parquet returns them) as one float array."
+    a = np.asarray(col)
+    return (np.stack(a) if a.dtype == object else a).astype(float)
 
+# %% ../nbs/08a_claims.ipynb #0d9131fc
 def mask_est(T:dict, rs:Resampler, grid:str, col:str="kappa") -> dict:
     "The mean of `col` over a grid's mask pairs, with its interval over checkpoints and seeds."
     d = T["mi"][T["mi"].grid == grid]

@@ -5,14 +5,17 @@
 # %% ../nbs/07d_study.ipynb #8ba9c5dc
 from __future__ import annotations
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, torch
+from filelock import FileLock
 # also here
 from .engine import Store, Executor, LocalExecutor, SlurmExecutor, run_all, unit_status, read_tables
-from .config import StudyConfig, get_config, check_config
+from .engine import code_version
+from .config import StudyConfig, get_config, check_config, tiny_config
+from .files import cache_dir
 from .units import ENCODER
 
 # %% auto #0
-__all__ = ['run_study', 'study_status', 'summary']
+__all__ = ['run_study', 'study_status', 'summary', 'tiny_study']
 
 # %% ../nbs/07d_study.ipynb #3b78de76
 def run_study(cfg:StudyConfig|str="embedded", # a config or a preset name
@@ -62,3 +65,17 @@ def summary(out:str|Path) -> str:
         lines += ["  stitching RA: " + "; ".join(f"{g}/{v} {_mean_sd(x.relative_accuracy)}"
                                                  for (g, v), x in s.groupby(["grid", "variant"]))]
     return "\n".join(lines)
+
+# %% ../nbs/07d_study.ipynb #c64b3f3b
+def tiny_study() -> tuple[StudyConfig, Path]:
+    "The report notebooks' tiny study (3 layers; en, de, zh): its config and folder, run once into the cache."
+    folder = cache_dir()/"fixtures"/f"tiny-study-{code_version()['source_sha256']}"
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock"):
+        cfg = tiny_config(folder, num_layers=3, langs=("en", "de", "zh"), stitch_langs=("de", "zh"),
+                          stitch_control_draws=1,
+                          finetune=dict(n_train=48, n_eval=32, epochs=2, lr=1e-3, batch_size=16))
+        threads = torch.get_num_threads(); torch.set_num_threads(1)
+        try: run_study(cfg, folder/"study", progress=False)
+        finally: torch.set_num_threads(threads)
+    return cfg, folder/"study"

@@ -4,12 +4,12 @@
 
 # %% ../nbs/01a_verses.ipynb #1b392f8c
 from __future__ import annotations
-import functools, importlib.util, re, sqlite3
+import functools, hashlib, importlib.util, re, sqlite3
 from pathlib import Path
 import numpy as np, pandas as pd
 from datasets import Dataset
 from .data import Task, register_task, split_by_item, load_task, SPLITS
-from .files import stable_key
+from .files import stable_key, atomic_write, cache_dir
 
 # %% auto #0
 __all__ = ['VERSE_PACKAGE', 'VERSE_INSTALL', 'VERSIONS', 'VERSE_LANGS', 'NO_SPACE_LANGS', 'GENRES', 'PARALLEL', 'PUNCT_LABELS',
@@ -107,8 +107,7 @@ PARALLEL = {9: "all", 10: "all", 11: "all", 12: "all", 13: "all", 14: "all", 40:
 def _parallel(book:int, chapter:int) -> bool: return PARALLEL.get(book) == "all" or chapter in PARALLEL.get(book, ())
 
 # %% ../nbs/01a_verses.ipynb #a7cdd02a
-@functools.lru_cache(maxsize=None)
-def verse_items() -> pd.DataFrame:
+def _build_items() -> pd.DataFrame:
     "Every verse with text in all `VERSE_LANGS`: id, genre label, split (its chapter's), cleaned text per language."
     texts = {l: clean_verses(l) for l in VERSE_LANGS}
     keys = functools.reduce(lambda a, b: a.intersection(b), [s.index[s.str.len() > 0] for s in texts.values()])
@@ -122,6 +121,31 @@ def verse_items() -> pd.DataFrame:
     idx = pd.MultiIndex.from_frame(df[["book", "chapter", "verse"]])
     for l, s in texts.items(): df[f"text_{l}"] = s.reindex(idx).to_numpy()
     return df
+
+# %% ../nbs/01a_verses.ipynb #00a16dea
+def _cached_table(f:Path, # the parquet file
+                  build, # builds the table when `f` is missing or cannot be read
+                 ) -> pd.DataFrame:
+    "The table in parquet file `f`, or `build()`'s, then written to `f` (if the folder can be written)."
+    try: return pd.read_parquet(f)
+    except (OSError, ValueError): pass  # not built yet, or unreadable: build it
+    df = build()
+    try: atomic_write(f, lambda tmp: df.to_parquet(tmp))
+    except OSError: pass  # a cache folder that cannot be written only costs the time
+    return df
+
+# %% ../nbs/01a_verses.ipynb #462515fc
+def _items_file() -> Path:
+    "Where `verse_items` keeps its table: keyed by the code that builds it and the database file."
+    code = b"".join(Path(importlib.util.find_spec(f"subnet_nb.{m}").origin).read_bytes() for m in ("verses", "data"))
+    db = bible_db(); st = db.stat()
+    key = stable_key(f"{hashlib.sha256(code).hexdigest()}:{db}:{st.st_size}:{st.st_mtime_ns}", "verse-items")
+    return cache_dir()/"verses"/f"verse-items-{key[:16]}.parquet"
+
+@functools.lru_cache(maxsize=None)
+def verse_items() -> pd.DataFrame:
+    "Every verse with text in all `VERSE_LANGS`: id, genre label, split (its chapter's), cleaned text per language."
+    return _cached_table(_items_file(), _build_items)
 
 # %% ../nbs/01a_verses.ipynb #677ab5ba
 def _xrefs(items:pd.DataFrame) -> list:

@@ -1,5 +1,6 @@
 """Build the shared test fixtures once (they are cached): the two small fine-tuned checkpoints and the subnetworks
-the notebooks prune from them, and the small decoder study on the embedded Gemma 3 that the decoder notebooks read.
+the notebooks prune from them, the tiny study the report notebooks read, and the small decoder study on the embedded
+Gemma 3 that the decoder notebooks read.
 
     python tools/fixtures.py
 
@@ -13,6 +14,7 @@ import time
 from subnet_nb.embedded import embedded_model_dir
 from subnet_nb.finetune import finetuned, TINY_TOPIC, TINY_SENTIMENT
 from subnet_nb.pruning import cached_subnetwork
+from subnet_nb.study import tiny_study
 from subnet_nb.decoder_study import small_decoder_study
 
 # the notebooks' settings: importance on disjoint samples of the prune split (emoji-sentiment's has 129 rows: 3 x 40), stop rule on dev
@@ -32,6 +34,9 @@ def main():
         t = time.time()
         for lang, seed in subs: cached_subnetwork(cfg, model, tok, lang, seed, n=n, max_length=32, progress=False)
         print(f"  {len(subs)} subnetworks: {time.time() - t:.0f} s", flush=True)
+    t = time.time()
+    tiny_study()
+    print(f"the tiny study of the report notebooks: {time.time() - t:.0f} s", flush=True)
     t = time.time()
     small_decoder_study()
     print(f"the small decoder study: {time.time() - t:.0f} s", flush=True)
