@@ -5,10 +5,8 @@
 # %% ../nbs/27c_decoder_study.ipynb #de398f7a
 from __future__ import annotations
 from pathlib import Path
-import pandas as pd, torch
-from filelock import FileLock
-from .files import cache_dir
-from .engine import Store, Executor, run_all, unit_status, code_version
+import pandas as pd
+from .engine import Store, Executor, run_all, unit_status, cached_run
 from .decoder_config import DecoderStudyConfig, decoder_config, check_decoder_config
 from .decoder_units import DECODER
 
@@ -40,10 +38,4 @@ def small_decoder_config(**overrides) -> DecoderStudyConfig:
 def small_decoder_study(progress:bool=False) -> Path:
     "The small decoder study's folder, run once (one thread) into the cache, reused while the code is the same."
     cfg = small_decoder_config()
-    out = cache_dir()/"fixtures"/f"decoder-small-{cfg.digest()}-{code_version()['source_sha256']}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out) + ".lock"):
-        threads = torch.get_num_threads(); torch.set_num_threads(1)
-        try: run_decoder_study(cfg, out, progress=progress)
-        finally: torch.set_num_threads(threads)
-    return out
+    return cached_run(f"decoder-small-{cfg.digest()}", lambda out: run_decoder_study(cfg, out, progress=progress))

@@ -14,12 +14,13 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from safetensors.torch import load_file
 import subnet_nb
-from .files import atomic_write, file_sha256, write_json, save_tensors
+from filelock import FileLock
+from .files import atomic_write, file_sha256, write_json, save_tensors, cache_dir
 from .settings import StudySettings
 
 # %% auto #0
 __all__ = ['STUDIES', 'WORK', 'DEMO', 'Unit', 'StudyKind', 'register', 'study_kind', 'worker', 'run_unit', 'DemoConfig',
-           'demo_plan', 'DemoContext', 'Store', 'machine', 'write_tables', 'read_tables', 'code_version',
+           'demo_plan', 'DemoContext', 'Store', 'machine', 'write_tables', 'read_tables', 'code_version', 'cached_run',
            'write_manifest', 'Executor', 'work_shares', 'run_units', 'stages', 'LocalExecutor', 'run_all',
            'squeue_states', 'unit_status', 'SlurmExecutor']
 
@@ -291,6 +292,19 @@ def code_version() -> dict:
                                  text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired): commit = ""
     return {"version": subnet_nb.__version__, "source_sha256": h.hexdigest()[:12], "git": commit}
+
+# %% ../nbs/07_engine.ipynb #f2bb637b
+def cached_run(name:str, # the folder's name in the cache's `fixtures` (the code's version is appended)
+               run, # fills the folder it is given (resumably: it is called on every use)
+              ) -> Path:
+    "A cache folder filled by `run` with one thread, under a lock; its name changes with the package's code."
+    folder = cache_dir()/"fixtures"/f"{name}-{code_version()['source_sha256']}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock"):
+        threads = torch.get_num_threads(); torch.set_num_threads(1)
+        try: run(folder)
+        finally: torch.set_num_threads(threads)
+    return folder
 
 # %% ../nbs/07_engine.ipynb #5059b6df
 def write_manifest(store:Store, units:list[Unit], runs:list, tables:dict):

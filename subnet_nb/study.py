@@ -5,13 +5,11 @@
 # %% ../nbs/07d_study.ipynb #8ba9c5dc
 from __future__ import annotations
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-from filelock import FileLock
+import numpy as np, pandas as pd
 # also here
 from .engine import Store, Executor, LocalExecutor, SlurmExecutor, run_all, unit_status, read_tables
-from .engine import code_version
+from .engine import cached_run
 from .config import StudyConfig, get_config, check_config, tiny_config
-from .files import cache_dir
 from .units import ENCODER
 
 # %% auto #0
@@ -69,13 +67,8 @@ def summary(out:str|Path) -> str:
 # %% ../nbs/07d_study.ipynb #c64b3f3b
 def tiny_study() -> tuple[StudyConfig, Path]:
     "The report notebooks' tiny study (3 layers; en, de, zh): its config and folder, run once into the cache."
-    folder = cache_dir()/"fixtures"/f"tiny-study-{code_version()['source_sha256']}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder) + ".lock"):
-        cfg = tiny_config(folder, num_layers=3, langs=("en", "de", "zh"), stitch_langs=("de", "zh"),
-                          stitch_control_draws=1,
-                          finetune=dict(n_train=48, n_eval=32, epochs=2, lr=1e-3, batch_size=16))
-        threads = torch.get_num_threads(); torch.set_num_threads(1)
-        try: run_study(cfg, folder/"study", progress=False)
-        finally: torch.set_num_threads(threads)
-    return cfg, folder/"study"
+    cfg = lambda folder: tiny_config(folder, num_layers=3, langs=("en", "de", "zh"), stitch_langs=("de", "zh"),
+                                     stitch_control_draws=1,
+                                     finetune=dict(n_train=48, n_eval=32, epochs=2, lr=1e-3, batch_size=16))
+    folder = cached_run("tiny-study", lambda f: run_study(cfg(f), f/"study", progress=False))
+    return cfg(folder), folder/"study"

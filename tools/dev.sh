@@ -46,6 +46,9 @@ check() {  # check NAME COMMAND... : run, count, report
   local name="$1"; shift
   if "$@"; then echo "PASS: $name"; passed=$((passed+1)); else echo "FAIL: $name"; failed=$((failed+1)); fi
 }
+crashed() {  # crashed NAME STATUS LOG : a script that exits non-zero without printing a FAIL line counts as one failure
+  if [ "$2" -ne 0 ] && ! grep -q '^FAIL' "$3"; then echo "FAIL: $1 exited with status $2 (see the traceback above)" | tee -a "$3"; fi
+}
 snapshot() { find "$1" -type f \( -name '*.ipynb' -o -name '*.py' \) -print0 | sort -z | xargs -0 sha256sum; }
 unchanged_after() {  # unchanged_after DIR MESSAGE COMMAND... : fail if COMMAND changes files in DIR
   local dir="$1" msg="$2"; shift 2
@@ -95,18 +98,21 @@ run_tests() {
   check "docs site builds" python tools/build_docs.py site
   local dlog; dlog=$(mktemp)
   python tools/test_docs.py 2>&1 | tee "$dlog"
+  crashed "the docs browser test" "${PIPESTATUS[0]}" "$dlog"
   passed=$((passed+$(grep -c '^PASS' "$dlog"))); failed=$((failed+$(grep -c '^FAIL' "$dlog")))
   grep -q '^PASS\|^FAIL' "$dlog" || { echo "FAIL: docs browser test produced no result"; failed=$((failed+1)); }
 
   echo "== 6/7 Slurm integration test (a real single-node Slurm cluster on localhost)"
   local slog; slog=$(mktemp)
   python tools/test_slurm.py 2>&1 | tee "$slog"
+  crashed "the Slurm integration test" "${PIPESTATUS[0]}" "$slog"
   passed=$((passed+$(grep -c '^PASS' "$slog"))); failed=$((failed+$(grep -c '^FAIL' "$slog")))
   grep -q '^PASS\|^FAIL\|^SKIP' "$slog" || { echo "FAIL: the Slurm integration test produced no result"; failed=$((failed+1)); }
 
   echo "== 7/7 offline rehearsal of the paper preset (its whole grid on a tiny model and a synthetic Hub mirror, through the CLI)"
   local rlog; rlog=$(mktemp)
   python tools/test_rehearsal.py 2>&1 | tee "$rlog"
+  crashed "the rehearsal" "${PIPESTATUS[0]}" "$rlog"
   passed=$((passed+$(grep -c '^PASS' "$rlog"))); failed=$((failed+$(grep -c '^FAIL' "$rlog")))
   grep -q '^PASS\|^FAIL' "$rlog" || { echo "FAIL: the rehearsal produced no result"; failed=$((failed+1)); }
 

@@ -57,6 +57,7 @@ def scenario(work, name, cfg, prefix, options):
     "Run the study of config file `cfg` locally and on Slurm with one job cancelled, then rerun it; check the tables."
     import pandas as pd
     from subnet_nb.engine import Store, read_tables, unit_status
+    import subnet_nb.study, subnet_nb.decoder_study  # noqa: F401 -- register both kinds of study, so Store can read them
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     local = sh(*CLI, "study", "run", "--config", str(cfg), "--out", str(work/f"{name}-local"), "--quiet", env=env)
     check(f"{name}: local reference run", local.returncode == 0, local.stderr[-2000:])
