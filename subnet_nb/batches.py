@@ -57,7 +57,7 @@ def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
     "A DataLoader with dynamic padding over tokenised rows."
     if by_length and shuffle:
         raise ValueError("by_length batches the rows in length order: it cannot also shuffle them")
-    order = np.argsort([len(x) for x in ds["input_ids"]], kind="stable") if by_length else None
+    order = np.argsort([len(x) for x in ds["input_ids"][:]], kind="stable") if by_length else None
     cols = [c for c in ("input_ids", "attention_mask", "token_type_ids", "labels") if c in ds.column_names]
     rows = ds.select_columns(cols) if order is None else ds.select_columns(cols).select(order.tolist())
     loader = torch.utils.data.DataLoader(rows, batch_size=batch_size, shuffle=shuffle,

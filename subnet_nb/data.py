@@ -274,7 +274,7 @@ def normalise_xnli(ds:Dataset, lang:str="") -> Dataset:
 def normalise_pawsx(ds:Dataset, lang:str="") -> Dataset:
     "PAWS-X rows -> id (its own, shared by an item's translations), text, text_pair, label."
     ds = ds.rename_columns({"sentence1": "text", "sentence2": "text_pair"})
-    ids = [str(i) for i in ds["id"]]
+    ids = [str(i) for i in ds["id"][:]]
     return ds.remove_columns("id").add_column("id", ids).select_columns(["id", "text", "text_pair", "label"])
 
 # %% ../nbs/01_data.ipynb #6a45f6c9
@@ -326,7 +326,7 @@ def _build_hub(task:Task, lang:str, split:str) -> Dataset:
                               f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Offline, use an "
                               f"embedded task ({embedded}).") from e
     # PAWS-X marks unusable pairs with -1
-    if "label" in ds.column_names and (bad := np.asarray(ds["label"]) < 0).any():
+    if "label" in ds.column_names and (bad := np.asarray(ds["label"][:]) < 0).any():
         ds = ds.select(np.flatnonzero(~bad).tolist())
     return normalise(ds, lang)
 
@@ -363,8 +363,8 @@ PRUNE_FRACTION = 0.3  # share of the training split held out for pruning
 
 def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.ndarray:
     "Rows of a training split held out for pruning: `fraction`, stratified by label, chosen by a hash of `id`."
-    ids = np.asarray([str(i) for i in ds["id"]] if "id" in ds.column_names else [str(i) for i in range(len(ds))])
-    labels = np.asarray(ds["label"]) if "label" in ds.column_names else np.zeros(len(ds), dtype=int)
+    ids = np.asarray([str(i) for i in ds["id"][:]] if "id" in ds.column_names else [str(i) for i in range(len(ds))])
+    labels = np.asarray(ds["label"][:]) if "label" in ds.column_names else np.zeros(len(ds), dtype=int)
     out = np.zeros(len(ds), dtype=bool)
     for lab in np.unique(labels):
         idx = np.flatnonzero(labels == lab)

@@ -294,6 +294,16 @@ def code_version() -> dict:
     return {"version": subnet_nb.__version__, "source_sha256": h.hexdigest()[:12], "git": commit}
 
 # %% ../nbs/07_engine.ipynb #f2bb637b
+def _drop_versions(folder:Path, name:str):
+    "Remove the folders of fixture `name` that other versions of the code filled, unless a process holds their lock."
+    from filelock import Timeout
+    for old in folder.parent.glob(f"{name}-*"):
+        if old == folder or not old.is_dir() or not re.fullmatch(re.escape(name) + r"-[0-9a-f]+", old.name): continue
+        try:
+            with FileLock(str(old) + ".lock", timeout=0): shutil.rmtree(old, ignore_errors=True)
+        except Timeout: continue
+        Path(str(old) + ".lock").unlink(missing_ok=True)
+
 def cached_run(name:str, # the folder's name in the cache's `fixtures` (the code's version is appended)
                run, # fills the folder it is given (resumably: it is called on every use)
               ) -> Path:
@@ -304,6 +314,7 @@ def cached_run(name:str, # the folder's name in the cache's `fixtures` (the code
         threads = torch.get_num_threads(); torch.set_num_threads(1)
         try: run(folder)
         finally: torch.set_num_threads(threads)
+    _drop_versions(folder, name)
     return folder
 
 # %% ../nbs/07_engine.ipynb #5059b6df

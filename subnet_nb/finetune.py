@@ -151,7 +151,7 @@ def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
 # %% ../nbs/02_finetune.ipynb #8e38eed7
 def _class_weights(task:Task, train, device) -> torch.Tensor:
     "Loss weights inversely proportional to each class's frequency in the training labels (mean 1)."
-    counts = np.bincount([y for l in train["labels"] for y in np.asarray(l).reshape(-1) if y >= 0],
+    counts = np.bincount([y for l in train["labels"][:] for y in np.asarray(l).reshape(-1) if y >= 0],
                          minlength=task.num_labels).astype(float)
     return torch.tensor(counts.sum()/(task.num_labels*counts.clip(1)), dtype=torch.float32, device=device)
 

@@ -184,7 +184,7 @@ def _tokens(task:str, lang:str, cfg:StudyConfig, tok) -> float:
     if tok is None or not _local(task): return float(cfg.max_length)
     ds = tokenize_task(load_task(task, lang, "test", n=min(200, len(load_task(task, lang, "test"))), seed=0), tok, task,
                        cfg.max_length)
-    return float(np.mean([len(x) for x in ds["input_ids"]]))
+    return float(np.mean([len(x) for x in ds["input_ids"][:]]))
 
 # %% ../nbs/07a_plan.ipynb #4edb98ac
 def _unit_work(u:Unit, cfg:StudyConfig, pr, add):
