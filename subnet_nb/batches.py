@@ -4,12 +4,13 @@
 
 # %% ../nbs/01d_batches.ipynb #ee1af0ac
 from __future__ import annotations
+import hashlib
 import numpy as np
 import pandas as pd
 import torch
 from datasets import Dataset
 
-from .data import Task, get_task, load_task, quiet_map, DEFAULT_LANGS, PRUNE_SPLIT
+from .data import Task, get_task, load_task, quiet_map, DEFAULT_LANGS, PRUNE_SPLIT, column
 
 # %% auto #0
 __all__ = ['tokenize_task', 'collator', 'make_loader', 'in_row_order', 'task_table']
@@ -37,7 +38,12 @@ def tokenize_task(ds:Dataset, # rows from `load_task`
         out["labels"] = aligned
         return out
     keep = [c for c in ds.column_names if c in ("label", "labels")]
-    out = quiet_map(ds, enc, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
+    # datasets would name the result by pickling `enc`, tokenizer and all (~30 ms, longer than tokenising a few hundred
+    # rows): name it by what it depends on, and keep it in memory, so that no cache file is found by that name
+    name = "|".join(map(str, (ds._fingerprint, type(tokenizer).__name__, tokenizer.name_or_path, len(tokenizer),
+                              task.name, max_length)))
+    out = quiet_map(ds, enc, batched=True, remove_columns=[c for c in ds.column_names if c not in keep],
+                    new_fingerprint=hashlib.sha256(name.encode()).hexdigest()[:16], keep_in_memory=True)
     return out.rename_column("label", "labels") if "label" in out.column_names else out
 
 # %% ../nbs/01d_batches.ipynb #7c266bbb
@@ -57,7 +63,7 @@ def make_loader(ds:Dataset, # tokenised rows (`tokenize_task`)
     "A DataLoader with dynamic padding over tokenised rows."
     if by_length and shuffle:
         raise ValueError("by_length batches the rows in length order: it cannot also shuffle them")
-    order = np.argsort([len(x) for x in ds["input_ids"][:]], kind="stable") if by_length else None
+    order = np.argsort([len(x) for x in column(ds, "input_ids")], kind="stable") if by_length else None
     cols = [c for c in ("input_ids", "attention_mask", "token_type_ids", "labels") if c in ds.column_names]
     rows = ds.select_columns(cols) if order is None else ds.select_columns(cols).select(order.tolist())
     loader = torch.utils.data.DataLoader(rows, batch_size=batch_size, shuffle=shuffle,

@@ -21,8 +21,8 @@ __all__ = ['SPLITS', 'PRUNE_SPLIT', 'DEFAULT_LANGS', 'TASKS', 'METRICS', 'EMOJI_
            'SENTIMENT_MIN_OCCURRENCES', 'ANIMACY_LABELS', 'ANIMATE', 'SPLIT_FRACTIONS', 'HUB_SPLIT', 'WIKIANN_LABELS',
            'HUB_TASKS', 'HUB_DATA_ENV', 'PRUNE_FRACTION', 'Task', 'register_task', 'accuracy', 'macro_f1', 'entity_f1',
            'compute_metrics', 'extend_predictions', 'emoji_table', 'split_by_item', 'emoji_items', 'emoji_pairs',
-           'quiet_datasets', 'quiet_map', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc', 'normalise_wikiann',
-           'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task']
+           'quiet_datasets', 'quiet_map', 'column', 'item_ids', 'normalise_xnli', 'normalise_pawsx', 'normalise_marc',
+           'normalise_wikiann', 'hub_source', 'get_task', 'check_lang', 'held_out', 'load_task']
 
 # %% ../nbs/01_data.ipynb #acd42f3a
 SPLITS = ("train", "dev", "test")  # the data's splits
@@ -259,6 +259,15 @@ def quiet_map(ds:Dataset, fn, **kwargs) -> Dataset:
     "`ds.map(fn, **kwargs)` without the progress bar."
     with quiet_datasets(): return ds.map(fn, **kwargs)
 
+# %% ../nbs/01_data.ipynb #0fce4680
+def column(ds:Dataset, name:str) -> list:
+    "Column `name` of `ds` as a list, read at once (datasets 5's lazy `Column` formats row by row when iterated)."
+    return ds[name][:]
+
+def item_ids(ds:Dataset) -> list[str]:
+    "The rows' `id`s as strings."
+    return [str(i) for i in column(ds, "id")]
+
 # %% ../nbs/01_data.ipynb #b9a1e6a5
 def _row_ids(ds:Dataset, prefix:str="") -> Dataset:
     "`ds` with an `id` column: `prefix` + row number (parallel splits share row numbers across languages)."
@@ -274,7 +283,7 @@ def normalise_xnli(ds:Dataset, lang:str="") -> Dataset:
 def normalise_pawsx(ds:Dataset, lang:str="") -> Dataset:
     "PAWS-X rows -> id (its own, shared by an item's translations), text, text_pair, label."
     ds = ds.rename_columns({"sentence1": "text", "sentence2": "text_pair"})
-    ids = [str(i) for i in ds["id"][:]]
+    ids = item_ids(ds)
     return ds.remove_columns("id").add_column("id", ids).select_columns(["id", "text", "text_pair", "label"])
 
 # %% ../nbs/01_data.ipynb #6a45f6c9
@@ -326,7 +335,7 @@ def _build_hub(task:Task, lang:str, split:str) -> Dataset:
                               f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Offline, use an "
                               f"embedded task ({embedded}).") from e
     # PAWS-X marks unusable pairs with -1
-    if "label" in ds.column_names and (bad := np.asarray(ds["label"][:]) < 0).any():
+    if "label" in ds.column_names and (bad := np.asarray(column(ds, "label")) < 0).any():
         ds = ds.select(np.flatnonzero(~bad).tolist())
     return normalise(ds, lang)
 
@@ -363,8 +372,8 @@ PRUNE_FRACTION = 0.3  # share of the training split held out for pruning
 
 def held_out(ds:Dataset, fraction:float=PRUNE_FRACTION, salt:str="prune") -> np.ndarray:
     "Rows of a training split held out for pruning: `fraction`, stratified by label, chosen by a hash of `id`."
-    ids = np.asarray([str(i) for i in ds["id"][:]] if "id" in ds.column_names else [str(i) for i in range(len(ds))])
-    labels = np.asarray(ds["label"][:]) if "label" in ds.column_names else np.zeros(len(ds), dtype=int)
+    ids = np.asarray(item_ids(ds) if "id" in ds.column_names else [str(i) for i in range(len(ds))])
+    labels = np.asarray(column(ds, "label")) if "label" in ds.column_names else np.zeros(len(ds), dtype=int)
     out = np.zeros(len(ds), dtype=bool)
     for lab in np.unique(labels):
         idx = np.flatnonzero(labels == lab)

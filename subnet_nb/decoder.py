@@ -18,7 +18,7 @@ from .models import check_mask, check_rows, model_device
 # %% auto #0
 __all__ = ['DECODER_FAMILIES', 'DECODER_POOLS', 'DECODER_EMBEDDED', 'GEMMA_PACKAGE', 'GEMMA_INSTALL', 'GEMMA_CONVERTER_VERSION',
            'DecoderParts', 'decoder_layers', 'DecoderShape', 'decoder_shape', 'tiny_decoder', 'CharTokenizer',
-           'decoder_masked', 'decoder_capture', 'embedded_decoder_dir', 'load_decoder']
+           'decoder_masked', 'decoder_capture', 'gguf_parsed_once', 'embedded_decoder_dir', 'load_decoder']
 
 # %% ../nbs/20_decoder.ipynb #096b561b
 @dataclass
@@ -219,11 +219,25 @@ def _gemma_package():
                           f"{GEMMA_INSTALL}") from e
     return pkg
 
+# %% ../nbs/20_decoder.ipynb #8186763c
+@contextlib.contextmanager
+def gguf_parsed_once():
+    "Within this block, `gguf.GGUFReader` parses each file once and hands the same reader to every caller."
+    import gguf
+    parse, parsed = gguf.GGUFReader, {}
+    def reader(path, mode="r"):
+        key = (str(Path(path).resolve()), mode)
+        if key not in parsed: parsed[key] = parse(path, mode)
+        return parsed[key]
+    gguf.GGUFReader = reader
+    try: yield
+    finally: gguf.GGUFReader = parse
+
 # %% ../nbs/20_decoder.ipynb #f5f6d895
 def _convert_gguf(gguf:Path, target:Path):
     "Load the GGUF file with transformers, drop its quantisation record, save a plain model and tokenizer."
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    with quiet_transformers():
+    with quiet_transformers(), gguf_parsed_once():
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         q = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     config = type(q.config).from_dict({k: v for k, v in q.config.to_dict().items() if k != "quantization_config"})

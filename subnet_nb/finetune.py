@@ -22,6 +22,7 @@ from .settings import Settings
 from .files import quiet_transformers, write_checksums, verify_checksums
 from .models import load_model
 from .data import Task, get_task, check_lang, load_task, compute_metrics, extend_predictions, DEFAULT_LANGS
+from .data import column
 from .batches import tokenize_task, make_loader, in_row_order
 
 # %% auto #0
@@ -151,7 +152,7 @@ def _load_state(path:Path, model, opt, sched, frozen:set=frozenset()) -> dict:
 # %% ../nbs/02_finetune.ipynb #8e38eed7
 def _class_weights(task:Task, train, device) -> torch.Tensor:
     "Loss weights inversely proportional to each class's frequency in the training labels (mean 1)."
-    counts = np.bincount([y for l in train["labels"][:] for y in np.asarray(l).reshape(-1) if y >= 0],
+    counts = np.bincount([y for l in column(train, "labels") for y in np.asarray(l).reshape(-1) if y >= 0],
                          minlength=task.num_labels).astype(float)
     return torch.tensor(counts.sum()/(task.num_labels*counts.clip(1)), dtype=torch.float32, device=device)
 

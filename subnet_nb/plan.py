@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np, pandas as pd, torch
 from .files import quiet_transformers
 from .models import masked
-from .data import get_task, load_task, PRUNE_SPLIT
+from .data import get_task, load_task, PRUNE_SPLIT, column
 from .batches import tokenize_task
 from .engine import Unit
 from .config import StudyConfig, GRIDS, model_config, model_layers
@@ -184,7 +184,7 @@ def _tokens(task:str, lang:str, cfg:StudyConfig, tok) -> float:
     if tok is None or not _local(task): return float(cfg.max_length)
     ds = tokenize_task(load_task(task, lang, "test", n=min(200, len(load_task(task, lang, "test"))), seed=0), tok, task,
                        cfg.max_length)
-    return float(np.mean([len(x) for x in ds["input_ids"][:]]))
+    return float(np.mean([len(x) for x in column(ds, "input_ids")]))
 
 # %% ../nbs/07a_plan.ipynb #4edb98ac
 def _unit_work(u:Unit, cfg:StudyConfig, pr, add):

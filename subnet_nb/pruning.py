@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from .files import atomic_write, save_tensors
 from .models import masked, model_shape, encoder_layers
 from .data import get_task, check_lang, load_task, compute_metrics, extend_predictions, PRUNE_SPLIT
+from .data import item_ids
 from .batches import tokenize_task, make_loader
 from .scores import chance_null, above_chance
 from .finetune import evaluate, predict, finetuned, TINY_TOPIC
@@ -253,7 +254,7 @@ def find_subnetwork(model, tokenizer, # the fine-tuned model and its tokenizer
     with tqdm(desc=f"{task}/{lang} seed {seed}", disable=not progress, leave=False) as bar:
         hm, mm = _prune_steps(model, t, loader, stop, (hm, mm), passes, p, imps, scores, bar)
     meta = dict(model=getattr(model.config, "_name_or_path", ""), task=task, lang=lang, seed=seed,
-                block_seed=block_seed, n=len(rows), split=p.split, rows=[str(i) for i in rows["id"][:]],
+                block_seed=block_seed, n=len(rows), split=p.split, rows=item_ids(rows),
                 stop_split=p.stop_split, stop_n=len(stop.dataset), threshold=p.threshold, criterion=p.criterion,
                 schedule=p.schedule, per_example=p.per_example, unmasked_score=base["score"], final_score=scores[-1],
                 chance=chance, base_p_value=base["p_value"], above_chance=base["above_chance"],

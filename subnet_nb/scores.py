@@ -4,6 +4,7 @@
 
 # %% ../nbs/01c_scores.ipynb #e100932c
 from __future__ import annotations
+import functools
 import numpy as np
 from .data import Task, get_task, compute_metrics, extend_predictions
 
@@ -11,10 +12,11 @@ from .data import Task, get_task, compute_metrics, extend_predictions
 __all__ = ['score_parts', 'score_from_parts', 'chance_null', 'above_chance']
 
 # %% ../nbs/01c_scores.ipynb #9b55bf5b
-def _entities(row_labels:list) -> set:
+@functools.lru_cache(maxsize=2**16)  # rows recur: the same gold rows, and often the same predictions, at every mask
+def _entities(row_labels:tuple) -> frozenset:
     "seqeval's entities (type, start, end) of one row of IOB2 label names, as its default (conlleval) mode reads them."
     from seqeval.metrics.sequence_labeling import get_entities
-    return set(get_entities(list(row_labels)))
+    return frozenset(get_entities(list(row_labels)))
 
 # %% ../nbs/01c_scores.ipynb #370b2be2
 def score_parts(task:Task|str, # the task (or its name)
@@ -27,7 +29,8 @@ def score_parts(task:Task|str, # the task (or its name)
         for p_row, y_row in zip(preds, labels):
             keep = [(int(p), int(y)) for p, y in zip(np.asarray(p_row).reshape(-1), np.asarray(y_row).reshape(-1))
                     if int(y) != -100]
-            P, Y = _entities([task.labels[p] for p, _ in keep]), _entities([task.labels[y] for _, y in keep])
+            P = _entities(tuple(task.labels[p] for p, _ in keep))
+            Y = _entities(tuple(task.labels[y] for _, y in keep))
             out.append((len(P & Y), len(P), len(Y)))
         return np.asarray(out, dtype=np.float64).reshape(-1, 3)
     p, y = np.asarray(preds).reshape(-1), np.asarray(labels).reshape(-1)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .models import masked, encoder_layers, model_shape, check_layer, remove_heads, model_device
 from .files import remember
-from .data import get_task, load_task, compute_metrics, extend_predictions
+from .data import get_task, load_task, compute_metrics, extend_predictions, item_ids
 from .batches import tokenize_task, make_loader
 from .scores import score_parts
 from .pruning import shuffle_mask
@@ -400,5 +400,5 @@ def stitch(front:SubnetSpec, end:SubnetSpec, tokenizer, # the two subnetworks (m
             "variant": front_variant, "variant_seed": variant_seed, "init": s.init, "targets": s.targets,
             "epochs": s.epochs, "epochs_run": ran, "init_score": init_score, "stitched_score": stitched,
             "end_score": end_own, "relative_accuracy": stitched/end_own if end_own > 0 else float("nan"),
-            "stitch": amap.cpu(), "items": [str(i) for i in test_rows["id"][:]], "init_parts": init_parts[back],
+            "stitch": amap.cpu(), "items": item_ids(test_rows), "init_parts": init_parts[back],
             "stitched_parts": stitched_parts[back], "end_parts": end_parts[back]}

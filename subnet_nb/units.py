@@ -10,7 +10,7 @@ from safetensors.torch import safe_open
 from .files import remember, save_tensors
 from .files import verify_checksums
 from .models import capture
-from .data import get_task, load_task
+from .data import get_task, load_task, item_ids
 from .batches import tokenize_task, make_loader
 from .scores import score_parts, score_from_parts, chance_null
 from .finetune import finetune, load_finetuned, predict
@@ -112,7 +112,7 @@ def _do_validation(ctx, u):
     preds = {k: remember(ctx.memo, ("unmasked", s.checkpoint.id, s.lang, ctx.cfg.n_eval), lambda: run(v)) if v is None
              else run(v)
              for k, v in variants.items()}  # the unmasked model's predictions are the same for every seed
-    golds, ids = preds["unmasked"][1], [str(i) for i in rows["id"][:]]
+    golds, ids = preds["unmasked"][1], item_ids(rows)
     parts = {k: (score_parts(s.task, p, g), ids) for k, (p, g) in preds.items()}
     # entity F1 is costly to recompute
     chance = float(chance_null(s.task, golds, golds, n_perm=1000 if get_task(s.task).kind == "seq" else 50).mean())
@@ -162,7 +162,7 @@ def _do_activations(ctx, u):
     acts = capture(model, loader, sites=c["site"], pool=c["pool"], head_mask=masks[0], mlp_mask=masks[1])[c["site"]]
     rel = f"{u.id}.safetensors"
     # paired inputs: the same items in the same order
-    items = hashlib.sha256(json.dumps([str(i) for i in ds["id"][:]]).encode()).hexdigest()
+    items = hashlib.sha256(json.dumps(item_ids(ds)).encode()).hexdigest()
     save_tensors(ctx.store.path(rel), {"acts": acts.contiguous()}, {"items": items, "probe": probe, "lang": lang})
     return [rel]
 

@@ -185,6 +185,7 @@ _MARKS = {"B-COMMA": ",，،", "B-ENUM": "、", "B-SEMICOLON": ";；؛", "B-COLO
           "B-QUESTION": "?？؟", "B-EXCLAM": "!！"}
 
 _MARK_CLASS = {ch: lab for lab, chs in _MARKS.items() for ch in chs}
+_ALL_MARKS = "".join(_MARK_CLASS)
 
 _OWN_MARKS = {"zh": dict(zip(_MARKS, "，、；：。？！")), "fa": {"B-COMMA": "،", "B-SEMICOLON": "؛", "B-QUESTION": "؟"},
               "hi": {"B-PERIOD": "।"}, "bn": {"B-PERIOD": "।"}}
@@ -195,12 +196,17 @@ def mark(label:str, lang:str) -> str:
     "The character `lang` writes for a punctuation label (ASCII unless the language has its own)."
     return _OWN_MARKS.get(lang, {}).get(label, _MARKS[label][0])
 
+@functools.lru_cache
+def _mark_table(lang:str) -> dict:
+    "`str.translate` table writing every punctuation mark the way `lang` writes its class."
+    return str.maketrans({c: mark(lab, lang) for c, lab in _MARK_CLASS.items()})
+
 # %% ../nbs/01a_verses.ipynb #a2aa78a4
 def punct_text(text:str, # a cleaned verse
                lang:str) -> str:
     "The verse as the punctuation task has it: quotes, brackets, dashes dropped; marks written `lang`'s way."
-    marks = re.escape("".join(_MARK_CLASS))
-    t = "".join(mark(_MARK_CLASS[c], lang) if c in _MARK_CLASS else c for c in _DROP.sub(" ", text))
+    marks = re.escape(_ALL_MARKS)
+    t = _DROP.sub(" ", text).translate(_mark_table(lang))
     t = re.sub(rf"\s+(?=[{marks}])", "", t)
     t = re.sub(rf"([{marks}])(?:\s*[{marks}])+", r"\1", t)
     t = re.sub(rf"^[{marks}\s]+", "", re.sub(r"\s+", " ", t)).strip()
@@ -212,7 +218,7 @@ def punct_words(text:str, lang:str) -> tuple[list, list]:
     t = punct_text(text, lang)
     words, labels = [], []
     for u in (list(t) if lang in NO_SPACE_LANGS else t.split(" ")):
-        w = u.rstrip("".join(_MARK_CLASS))
+        w = u.rstrip(_ALL_MARKS)
         if not w:  # a mark on its own (Chinese): it labels the character before it
             if words: labels[-1] = PUNCT_LABELS.index(_MARK_CLASS[u[0]])
             continue
