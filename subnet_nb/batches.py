@@ -93,11 +93,11 @@ def task_table(tasks=("emoji-topic", "emoji-sentiment", "emoji-pair"), langs=DEF
         task = get_task(name)
         for lang in langs:
             sp = {s: load_task(name, lang, s) for s in ("train", PRUNE_SPLIT, "dev", "test")}
-            counts = np.bincount(sp["train"]["label"], minlength=task.num_labels)
+            counts = np.bincount(column(sp["train"], "label"), minlength=task.num_labels)
             row = {"task": name, "lang": lang, **{f"n_{s}": len(v) for s, v in sp.items()},
                    "classes": task.num_labels, "largest class": round(counts.max()/counts.sum(), 3)}
             if tokenizer is not None:
                 enc = tokenize_task(sp["train"], tokenizer, task)
-                row["mean tokens"] = round(float(np.mean([len(i) for i in enc["input_ids"]])), 1)
+                row["mean tokens"] = round(float(np.mean([len(i) for i in column(enc, "input_ids")])), 1)
             rows.append(row)
     return pd.DataFrame(rows)
