@@ -28,7 +28,8 @@ class DecoderStudyConfig(StudySettings):
     langs: tuple = DECODER_LANGS  # the first is the reference: the end of every stitch and one side of every CKA pair
     seeds: tuple = (0, 1)  # pruning seeds: each draws its own importance verses
     kind: str = "neuron"  # the parts pruned: "neuron", "head" or "kv"
-    prune: dict = field(default_factory=lambda: dict(n=16, stop_n=16, frac=0.1, threshold=0.9))  # `LMPruneConfig`
+    prune: dict = field(default_factory=lambda: dict(n=16, stop_n=32, frac=0.1, resolution=0.02,
+                                                  threshold=0.9))  # `LMPruneConfig`
     n_judge: int = 32  # test-chapter verses per language that validation, ablations and stitches are judged on
     n_random: int = 1  # random same-count controls per subnetwork and per language's neurons
     lape: dict = field(default_factory=lambda: dict(n=160, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95))
@@ -52,7 +53,8 @@ def prune_settings(self:DecoderStudyConfig) -> LMPruneConfig:
 # %% ../nbs/27_decoder_config.ipynb #eb2b7e2a
 DECODER_PRESETS = {
     "decoder": DecoderStudyConfig(),
-    "decoder-full": DecoderStudyConfig(seeds=(0, 1, 2), prune=dict(n=64, stop_n=64, frac=0.05, threshold=0.9),
+    "decoder-full": DecoderStudyConfig(seeds=(0, 1, 2),
+                                       prune=dict(n=64, stop_n=64, frac=0.05, resolution=0.02, threshold=0.9),
                                        n_judge=128, n_random=3,
                                        lape=dict(n=1000, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95),
                                        cka=dict(n=256, n_perm=1000, n_rep=500),

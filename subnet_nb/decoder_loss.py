@@ -16,7 +16,7 @@ from .verses import verse_items, bible_db, clean_verse, VERSIONS
 
 # %% auto #0
 __all__ = ['DECODER_LANGS', 'OTHER_VERSIONS', 'lm_batches', 'token_nll', 'lm_scores', 'bits_per_byte', 'bpb_change',
-           'held_out_verses']
+           'relative_change', 'held_out_verses']
 
 # %% ../nbs/21_decoder_loss.ipynb #d85eea6e
 def lm_batches(tok, # the decoder's tokenizer (adds the beginning-of-sequence token)
@@ -98,16 +98,28 @@ def bits_per_byte(scores:pd.DataFrame, # rows of `lm_scores`
     return dict(bpb=bpb, **_t_interval(bpb, z, level), ppl=math.exp(scores["nll"].sum()/scores["tokens"].sum()))
 
 # %% ../nbs/21_decoder_loss.ipynb #821ad4db
+def _paired_ratio(base:pd.DataFrame, new:pd.DataFrame, weight:str, unit:float, level:float, name:str) -> dict:
+    "Σ Δnll/`unit` over Σ `weight` of the same texts, with its paired delta-method interval over texts."
+    if len(base) != len(new) or not np.array_equal(base["bytes"].to_numpy(), new["bytes"].to_numpy()):
+        raise ValueError(f"{name} needs the scores of the same texts in the same order (their byte counts differ)")
+    w, d = base[weight].to_numpy(float), (new["nll"].to_numpy(float) - base["nll"].to_numpy(float))/unit
+    delta = d.sum()/w.sum()
+    return dict(delta=delta, **_t_interval(delta, (d - delta*w)/w.mean(), level))
+
 def bpb_change(base:pd.DataFrame, # `lm_scores` of the reference model
                new:pd.DataFrame, # `lm_scores` of the changed model on the same texts, in the same order
                level:float=0.95, # the interval's level
               ) -> dict:
     "Change of bits per byte from `base` to `new` on the same texts, with its paired delta-method interval over texts."
-    if len(base) != len(new) or not np.array_equal(base["bytes"].to_numpy(), new["bytes"].to_numpy()):
-        raise ValueError("bpb_change needs the scores of the same texts in the same order (their byte counts differ)")
-    b, d = base["bytes"].to_numpy(float), (new["nll"].to_numpy(float) - base["nll"].to_numpy(float))/math.log(2)
-    delta = d.sum()/b.sum()
-    return dict(delta=delta, **_t_interval(delta, (d - delta*b)/b.mean(), level))
+    return _paired_ratio(base, new, "bytes", math.log(2), level, "bpb_change")
+
+# %% ../nbs/21_decoder_loss.ipynb #ed8479e2
+def relative_change(base:pd.DataFrame, # `lm_scores` of the whole model
+                    new:pd.DataFrame, # `lm_scores` of a changed model on the same texts, in the same order
+                    level:float=0.95, # the interval's level
+                   ) -> dict:
+    "Relative change of the texts' bits (Σ Δbits / Σ whole-model bits), with its paired interval over texts."
+    return _paired_ratio(base, new, "nll", 1.0, level, "relative_change")
 
 # %% ../nbs/21_decoder_loss.ipynb #ffb68c96
 # the decoder study's default languages (all have verses)

@@ -12,10 +12,12 @@ from .decoder import decoder_shape, embedded_decoder_dir, DecoderShape, DECODER_
 from .decoder_loss import held_out_verses
 from .engine import Unit
 from .decoder_config import DecoderStudyConfig, decoder_model_config
+from .decoder_importance import unit_shape
+from .decoder_pruning import bisect_looks
 
 # %% auto #0
-__all__ = ['LM_PRUNE_STEPS', 'DecKey', 'cka_pairs', 'stitch_fronts', 'decoder_plan', 'decoder_flops', 'Passes', 'unit_passes',
-           'decoder_work', 'decoder_costs', 'decoder_params', 'decoder_study_plan']
+__all__ = ['LM_PRUNE_STEPS', 'DecKey', 'cka_pairs', 'stitch_fronts', 'decoder_plan', 'decoder_flops', 'plan_bisections', 'Passes',
+           'unit_passes', 'decoder_work', 'decoder_costs', 'decoder_params', 'decoder_study_plan']
 
 # %% ../nbs/27a_decoder_plan.ipynb #3bdb8787
 class DecKey(NamedTuple):
@@ -52,6 +54,9 @@ def decoder_plan(cfg:DecoderStudyConfig) -> list[Unit]:
     U = [Unit(f"base/{l}", "base", (("lang", l),)) for l in cfg.langs]
     U += [Unit(sub(k), "subnetwork", (("sub", k),)) for k in subs]
     U += [Unit(f"validation/{k.id}", "validation", (("sub", k),), (f"base/{k.lang}", sub(k))) for k in subs]
+    # every subnetwork, at the size of the smallest, on every language
+    U += [Unit(f"transfer/{k.id}", "transfer", (("sub", k),),
+               tuple(map(sub, subs)) + tuple(f"base/{l}" for l in cfg.langs)) for k in subs]
     U += [Unit("masks", "masks", (), tuple(map(sub, subs))), Unit("lape", "lape"),
           Unit("ablation", "ablation", (), ("lape",))]
     U += [Unit(f"cka/{a.id}~{b.id}", "cka", (("a", a), ("b", b)), (sub(a), sub(b))) for a, b in cka_pairs(cfg)]
@@ -83,6 +88,11 @@ def decoder_flops(s:DecoderShape, T:float) -> tuple[float, float]:
     return 2*s.layers*proj + 4*s.layers*T*s.heads*s.head_dim, 2*s.hidden*s.vocab
 
 # %% ../nbs/27a_decoder_plan.ipynb #55f69fd6
+def plan_bisections(cfg:DecoderStudyConfig) -> int:
+    "Stop-sample looks bisecting the refused step of each subnetwork (`bisect_looks` on the model\x27s parts)."
+    shape = unit_shape(decoder_shape(decoder_model_config(cfg.model)), cfg.kind)
+    return bisect_looks(shape[0]*shape[1], cfg.prune_settings.frac, cfg.prune_settings.resolution)
+
 class Passes(NamedTuple):
     "What one unit reads and runs: verses, verse passes forward with and without the output layer, forward + backward."
     verses: float
@@ -92,9 +102,12 @@ class Passes(NamedTuple):
 
 def unit_passes(cfg:DecoderStudyConfig) -> dict:
     "{unit kind: `Passes` of one unit}: the decoder study's cost model, in verse passes."
-    n_l, r, p, J, c, st, S = len(cfg.langs), cfg.n_random, cfg.prune, cfg.n_judge, cfg.cka, cfg.stitch, LM_PRUNE_STEPS
+    n_l, r, J, c, st, S = len(cfg.langs), cfg.n_random, cfg.n_judge, cfg.cka, cfg.stitch, LM_PRUNE_STEPS
+    p, B = cfg.prune_settings, plan_bisections(cfg)
     return {"base": Passes(J, fwd=J), "validation": Passes(J, fwd=(1 + r)*J),
-            "subnetwork": Passes(p["n"] + p["stop_n"], fwd=(S + 1)*p["stop_n"], grad=S*p["n"]),
+            # the whole model, the steps (the last refused), the bisection of the refused step
+            "subnetwork": Passes(p.n + p.stop_n, fwd=(1 + S + B)*p.stop_n, grad=S*p.n),
+            "transfer": Passes(n_l*J, fwd=n_l*J),
             "lape": Passes(n_l*cfg.lape["n"], body=n_l*cfg.lape["n"]), "ablation": Passes(n_l*J, fwd=n_l*(1 + r)*n_l*J),
             "cka": Passes(2*c["n"], body=4*c["n"]),
             "stitching": Passes(st["n_fit"] + J, fwd=2*J, body=2*2*st["n_fit"], grad=2*st["epochs"]*st["n_fit"])}
@@ -144,7 +157,8 @@ def decoder_study_plan(cfg:DecoderStudyConfig, tflops:float|None=None, # effecti
                       f"{w.hours.sum():,.2f} h on one device {where}",
                       f"weights: {params/1e9:.2f} B parameters, {params*(4 if cfg.dtype == 'float32' else 2)/1e9:.1f} "
                       f"GB in {cfg.dtype}; "
-                      f"{T:.0f} tokens per verse; assumes {LM_PRUNE_STEPS} importance passes per subnetwork -- an "
+                      f"{T:.0f} tokens per verse; assumes {LM_PRUNE_STEPS} importance passes and {plan_bisections(cfg)} "
+                      "bisection looks per subnetwork -- an "
                       "estimate, not a measurement"])
 
 # %% ../nbs/27a_decoder_plan.ipynb #d93c3s01

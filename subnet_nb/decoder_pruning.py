@@ -14,7 +14,7 @@ from .decoder_loss import lm_scores, bits_per_byte, held_out_verses
 from .decoder_importance import lm_importance, LM_UNITS, MASK_ARGS, unit_shape
 
 # %% auto #0
-__all__ = ['unigram_scores', 'LMPruneConfig', 'find_lm_subnetwork', 'random_like']
+__all__ = ['unigram_scores', 'LMPruneConfig', 'bisect_looks', 'find_lm_subnetwork', 'random_like', 'shrink_to']
 
 # %% ../nbs/23_decoder_pruning.ipynb #edf17a59
 def unigram_scores(tok, # the decoder's tokenizer
@@ -41,6 +41,7 @@ class LMPruneConfig(Settings):
     n: int = 32  # training-chapter verses importance is computed on
     stop_n: int = 32  # dev-chapter verses the stop rule is judged on
     frac: float = 0.1  # share of all the parts switched off per step
+    resolution: float = 0.02  # bisect the refused step until accepted and refused sizes are this share of parts apart
     threshold: float = 0.9  # keep at least this share of the margin over the unigram baseline
     unigram_n: int = 2000  # training-chapter verses the unigram baseline is counted on
     alpha: float = 0.1  # its add-alpha smoothing
@@ -48,7 +49,8 @@ class LMPruneConfig(Settings):
     max_length: int = 256
     def __post_init__(self):
         if self.kind not in LM_UNITS: raise ValueError(f"unknown part {self.kind!r} to prune; choose from {LM_UNITS}")
-        if not 0 < self.frac < 1: raise ValueError(f"frac must be between 0 and 1, got {self.frac}")
+        for f in ("frac", "resolution"):
+            if not 0 < getattr(self, f) < 1: raise ValueError(f"{f} must be between 0 and 1, got {getattr(self, f)}")
         if not 0 < self.threshold <= 1: raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
 
 # %% ../nbs/23_decoder_pruning.ipynb #3028c198
@@ -60,19 +62,53 @@ def _lowest(mask, imp, k:int):
     out = mask.clone(); out.view(-1)[order[:k]] = 0
     return out
 
+# %% ../nbs/23_decoder_pruning.ipynb #b2c1faf5
+def _bisect(mask, imp, hi:int, judge, tol:int) -> torch.Tensor:
+    "Between `mask` (accepted) and its `hi` least important parts off (refused): bisect until `tol` parts apart."
+    lo, best = 0, mask
+    while hi - lo > tol:
+        mid = (lo + hi)//2
+        if judge(cand := _lowest(mask, imp, mid), "bisect"): lo, best = mid, cand
+        else: hi = mid
+    return best
+
+# %% ../nbs/23_decoder_pruning.ipynb #075a35e1
+def bisect_looks(parts:int, frac:float, resolution:float) -> int:
+    "The most stop-sample looks bisecting a refused step of `frac` of `parts` to `resolution` takes."
+    gap, tol, n = max(1, round(frac*parts)), max(1, int(resolution*parts)), 0
+    while gap > tol: gap, n = -(-gap//2), n + 1
+    return n
+
 # %% ../nbs/23_decoder_pruning.ipynb #9ddaf3e5
-def _lm_steps(model, tok, fit:list, mask, share, score, p, hist:list, bar) -> torch.Tensor:
-    "Switch `p.frac` of the parts off at a time, least important first, while `share(score(mask))` keeps `p.threshold`."
-    k = max(1, round(p.frac*mask.numel()))
+def _lm_steps(model, tok, fit:list, mask, judge, p, bar) -> tuple:
+    "Switch `p.frac` of the parts off at a time while `judge` accepts, bisect the refused step; mask, last importance."
+    k, tol = max(1, round(p.frac*mask.numel())), max(1, int(p.resolution*mask.numel()))
     while True:
         imp = lm_importance(model, tok, fit, p.kind, p.batch_size, p.max_length, masks={p.kind: mask})[p.kind].mean(0)
-        if (cand := _lowest(mask, imp, k)) is None: break
-        b = score(cand); s = share(b)
-        hist.append(dict(step=len(hist), kept=int(cand.sum()), bpb=b, share=s, accepted=s >= p.threshold))
+        n_kept = int(mask.sum())
         bar.update()
-        if s < p.threshold: break
-        mask = cand
-    return mask
+        if k < n_kept and judge(cand := _lowest(mask, imp, k), "step"): mask = cand
+        # switching every kept part off counts as refused, unjudged
+        else: return _bisect(mask, imp, min(k, n_kept), judge, tol), imp
+
+# %% ../nbs/23_decoder_pruning.ipynb #918ddc03
+class _StopRule:
+    "Judges masks on the stop verses by the share of the margin over the unigram model they keep; records each look."
+    def __init__(self, model, tok, stop:list, uni:float, p:LMPruneConfig):
+        self.model, self.tok, self.stop, self.uni, self.p, self.hist = model, tok, stop, uni, p, []
+    def bpb(self, mask) -> float:
+        "Bits per byte of the model with `mask` on the stop verses."
+        p = self.p
+        return bits_per_byte(lm_scores(self.model, self.tok, self.stop, p.batch_size, p.max_length,
+                                       **{MASK_ARGS[p.kind]: mask}))["bpb"]
+    def __call__(self, mask, phase:str="step") -> bool:
+        "Whether `mask` keeps `threshold` of the whole model's margin (the first call judges the whole model)."
+        b = self.bpb(mask)
+        if not self.hist: self.base = b
+        share = (self.uni - b)/(self.uni - self.base) if self.hist else 1.0
+        self.hist.append(dict(step=len(self.hist), phase=phase, kept=int(mask.sum()), bpb=b, share=share,
+                              accepted=share >= self.p.threshold))
+        return share >= self.p.threshold
 
 # %% ../nbs/23_decoder_pruning.ipynb #03912dc6
 def find_lm_subnetwork(model, tok, lang:str, # the decoder, its tokenizer, the language (of `held_out_verses`)
@@ -80,25 +116,22 @@ def find_lm_subnetwork(model, tok, lang:str, # the decoder, its tokenizer, the l
                        settings:LMPruneConfig|None=None, # how (default `LMPruneConfig()`)
                        progress:bool=True, **kwargs, # settings to change by name
                       ) -> dict:
-    "The smallest mask keeping `threshold` of the margin over a unigram model on dev verses; its history."
+    "The smallest mask keeping `threshold` of the margin over a unigram model on dev verses; its ranking, history."
     p = (settings or LMPruneConfig()).update(**kwargs)
     fit = held_out_verses((lang,), n=p.n, split="train", seed=seed)[lang].tolist()
     stop = held_out_verses((lang,), n=p.stop_n, split="dev", seed=0)[lang].tolist()
     counted = held_out_verses((lang,), n=p.unigram_n, split="train", seed=1)[lang].tolist()
     uni = bits_per_byte(unigram_scores(tok, counted, stop, p.alpha))["bpb"]
-    score = lambda mask: bits_per_byte(lm_scores(model, tok, stop, p.batch_size, p.max_length,
-                                                 **{MASK_ARGS[p.kind]: mask}))["bpb"]
-    mask = torch.ones(unit_shape(decoder_shape(model), p.kind))
-    base = score(mask)
-    if base >= uni:
-        raise ValueError(f"the model is no better than the unigram baseline on {lang} ({base:.3f} vs {uni:.3f} bits "
-                         "per byte): there is no margin to keep; is it a trained model, and is this its language?")
-    hist = [dict(step=0, kept=int(mask.sum()), bpb=base, share=1.0, accepted=True)]
+    judge, mask = _StopRule(model, tok, stop, uni, p), torch.ones(unit_shape(decoder_shape(model), p.kind))
+    judge(mask, "whole")
+    if judge.base >= uni:
+        raise ValueError(f"the model is no better than the unigram baseline on {lang} ({judge.base:.3f} vs {uni:.3f} "
+                         "bits per byte): there is no margin to keep; is it a trained model, and is this its language?")
     with tqdm(desc=f"{lang} {p.kind}s", disable=not progress, leave=False) as bar:
-        mask = _lm_steps(model, tok, fit, mask, lambda b: (uni - b)/(uni - base), score, p, hist, bar)
-    meta = dict(lang=lang, seed=seed, unigram_bpb=uni, base_bpb=base,
+        mask, imp = _lm_steps(model, tok, fit, mask, judge, p, bar)
+    meta = dict(lang=lang, seed=seed, unigram_bpb=uni, base_bpb=judge.base,
                 **{f: getattr(p, f) for f in LMPruneConfig.names()})
-    return dict(mask=mask, history=pd.DataFrame(hist), meta=meta)
+    return dict(mask=mask, importance=imp, history=pd.DataFrame(judge.hist), meta=meta)
 
 # %% ../nbs/23_decoder_pruning.ipynb #3dfc8fd7
 def random_like(mask:torch.Tensor, # (layers, units) 0/1 or bool mask
@@ -109,3 +142,13 @@ def random_like(mask:torch.Tensor, # (layers, units) 0/1 or bool mask
     for l, k in enumerate(mask.bool().sum(-1).tolist()):
         out[l, torch.randperm(mask.shape[-1], generator=g)[:int(k)]] = True
     return out
+
+# %% ../nbs/23_decoder_pruning.ipynb #408848b7
+def shrink_to(mask:torch.Tensor, # a subnetwork's (layers, units) mask
+              importance:torch.Tensor, # its ranking: the importance of its last step (`find_lm_subnetwork`)
+              k:int, # parts to keep, at most the mask's
+             ) -> torch.Tensor:
+    "The `k` most important parts of `mask`: the subnetwork shrunk along its own ranking to size `k`."
+    n = int(mask.sum())
+    if not 0 < k <= n: raise ValueError(f"cannot shrink a subnetwork of {n} parts to {k}; choose 0 < k <= {n}")
+    return mask.clone() if k == n else _lowest(mask, importance, n - k)

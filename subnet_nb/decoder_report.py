@@ -4,19 +4,21 @@
 
 # %% ../nbs/28_decoder_report.ipynb #0abcfffe
 from __future__ import annotations
+import math
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from .files import atomic_write
 from .engine import Store, read_tables
 from .figures import paper_style, md_table, save_figure, int_axis
-from .decoder_loss import bits_per_byte
+from .decoder_loss import bits_per_byte, relative_change
 from .decoder_plan import DecKey, decoder_plan
 from .decoder_units import DECODER
 from .decoder_study import decoder_status
 
 # %% auto #0
-__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'decoder_findings', 'decoder_report']
+__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'transfer_table', 'transfer_test', 'decoder_findings',
+           'decoder_report']
 
 # %% ../nbs/28_decoder_report.ipynb #09abfe5b
 def decoder_tables(out:str|Path) -> dict:
@@ -35,21 +37,68 @@ def study_order(T:dict, langs:tuple) -> dict:
 def _finding_subnetworks(T):
     v = T["validation"].query("variant == 'random'")
     wins = v.groupby(["lang", "seed"])["vs subnetwork low"].min() > 0  # beats every random draw, interval above 0
-    return dict(claim="each language's subnetwork loses less than random parts of its size in every layer",
+    return dict(claim="sanity check, not a finding: each subnetwork loses less than random parts of its size",
                 statistic=f"{int(wins.sum())} of {len(wins)} subnetworks (paired 95 % interval of the random mask's "
                           "extra loss above 0, on test verses)",
                 verdict="yes" if wins.all() else "not for all" if wins.any() else "no")
 
 # %% ../nbs/28_decoder_report.ipynb #ccce8c14
 def _finding_seeds(T):
-    if "seed_language" not in T:
-        return dict(claim="two languages' subnetworks share fewer parts than one language's two seeds",
-                                             statistic="one seed only", verdict="not testable")
-    r = T["seed_language"].iloc[0]
-    return dict(claim="two languages' subnetworks share fewer parts than one language's two seeds",
-                statistic=f"κ/κ_max seeds {r.seed_kappa_rel:.3f} vs languages {r.language_kappa_rel:.3f}; permutation "
-                          f"p = {r.p_value:.4f} ({int(r.n_langs)} languages, {int(r.n_seeds)} seeds)",
+    claim = "two languages' subnetworks share fewer parts than one language's two seeds (at one size)"
+    if "seed_language" not in T: return dict(claim=claim, statistic="one seed only", verdict="not testable")
+    r = T["seed_language"].set_index("masks").loc["one size"]
+    if math.factorial(int(r.n_langs))**(int(r.n_seeds) - 1) < 20:  # labels permuted within every seed but the first
+        return dict(claim=claim, statistic=f"{int(r.n_langs)} languages x {int(r.n_seeds)} seeds: too few permutations "
+                                           "for p < 0.05", verdict="not testable")
+    return dict(claim=claim,
+                statistic=f"κ/κ_max across seeds: same language {r.seed_kappa_rel:.3f}, other languages "
+                          f"{r.language_kappa_rel:.3f}; permutation p = {r.p_value:.4f} ({int(r.n_langs)} languages, "
+                          f"{int(r.n_seeds)} seeds, every subnetwork shrunk to {int(r['size']):,} parts)",
                 verdict="yes" if r.p_value < 0.05 and r.difference > 0 else "no evidence")
+
+# %% ../nbs/28_decoder_report.ipynb #40fdbb4c
+def transfer_table(t:pd.DataFrame, # the `transfer` table: per verse, whole-model and subnetwork losses
+                  ) -> pd.DataFrame:
+    "Per subnetwork and language judged: the relative change of bits from the whole model, with its interval."
+    return pd.DataFrame([dict(lang=l, seed=s, on=on, kept=int(d["kept"].iloc[0]),
+                              **relative_change(d.assign(nll=d["whole_nll"]), d))
+                         for (l, s, on), d in t.groupby(["lang", "seed", "on"], sort=False)])
+
+# %% ../nbs/28_decoder_report.ipynb #f02428a2
+def transfer_test(tt:pd.DataFrame, # `transfer_table`: lang (the subnetwork's), seed, on, delta
+                  n_perm:int=2000, seed:int=0) -> dict:
+    "Mean relative change of other languages' subnetworks on a language minus its own one's; permutation p."
+    langs, seeds = list(dict.fromkeys(tt["lang"])), sorted(set(tt["seed"]))
+    D = (tt.pivot_table(index=["seed", "lang"], columns="on", values="delta")
+         .reindex(pd.MultiIndex.from_product([seeds, langs])).reindex(columns=langs).to_numpy()
+         .reshape(len(seeds), len(langs), len(langs)))  # D[s, a, b]: seed s, language a's subnetwork, on b
+    if np.isnan(D).any(): raise ValueError("transfer_test needs every subnetwork judged on every language")
+    off = ~np.eye(len(langs), dtype=bool)
+    def parts(perm):  # perm[s]: which subnetwork of seed s stands in each language's place
+        X = np.stack([D[s][perm[s]] for s in range(len(seeds))])
+        return X[:, ~off].mean(), X[:, off].mean()  # own (diagonal), other languages'
+    own, other = parts([np.arange(len(langs))]*len(seeds))
+    g = np.random.default_rng(seed)
+    null = np.array([np.subtract(*parts([g.permutation(len(langs)) for _ in seeds])[::-1]) for _ in range(n_perm)])
+    diag = D[:, ~off]  # (seeds, languages): each language's own subnetwork on it
+    spread = np.mean([np.abs(diag[i] - diag[j]).mean() for i in range(len(seeds)) for j in range(i + 1, len(seeds))])
+    return dict(own=own, other=other, difference=other - own, seed_spread=spread,
+                p_value=(1 + (null >= other - own).sum())/(n_perm + 1), n_langs=len(langs), n_seeds=len(seeds))
+
+# %% ../nbs/28_decoder_report.ipynb #677904be
+def _finding_transfer(T):
+    claim = "a language's own subnetwork serves it better than other languages' subnetworks of the same size"
+    tt = transfer_table(T["transfer"]); L, S = tt["lang"].nunique(), tt["seed"].nunique()
+    if math.factorial(L)**S < 20:
+        return dict(claim=claim, statistic=f"{L} languages x {S} seeds: too few permutations for p < 0.05",
+                    verdict="not testable")
+    r = transfer_test(tt)
+    return dict(claim=claim,
+                statistic=f"relative change of bits on a language: its own subnetwork {r['own']:.3f}, other "
+                          f"languages' {r['other']:.3f} (a language's own subnetwork differs by {r['seed_spread']:.3f} "
+                          f"between seeds); permutation p = {r['p_value']:.4f} ({L} languages, {S} seeds, "
+                          f"{int(tt['kept'].iloc[0]):,} parts each)",
+                verdict="yes" if r["p_value"] < 0.05 and r["difference"] > 0 else "no evidence")
 
 # %% ../nbs/28_decoder_report.ipynb #b80c772f
 def _finding_ablation(T):
@@ -89,8 +138,8 @@ def _finding_stitching(T):
 
 def decoder_findings(T:dict) -> pd.DataFrame:
     "One row per claim of the decoder study: the claim, the statistic it rests on, the verdict."
-    fs = [(_finding_subnetworks, "validation"), (_finding_seeds, "masks"), (_finding_ablation, "ablation"),
-          (_finding_cka, "cka"), (_finding_stitching, "stitching")]
+    fs = [(_finding_subnetworks, "validation"), (_finding_transfer, "transfer"), (_finding_seeds, "masks"),
+          (_finding_ablation, "ablation"), (_finding_cka, "cka"), (_finding_stitching, "stitching")]
     return pd.DataFrame([f(T) for f, need in fs if need in T]).set_index("claim")
 
 # %% ../nbs/28_decoder_report.ipynb #0060628e
@@ -110,9 +159,9 @@ def _fig_validation(T, ax):
 def _fig_kappa(T, ax):
     m = T["masks"]; names = list(dict.fromkeys(list(m.a) + list(m.b)))
     K = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for r in m.itertuples(): K.loc[r.a, r.b] = K.loc[r.b, r.a] = r.kappa/max(r.kappa_max, 1e-12)
+    for r in m.itertuples(): K.loc[r.a, r.b] = K.loc[r.b, r.a] = r.kappa_at_size/max(r.kappa_max_at_size, 1e-12)
     sns.heatmap(K, ax=ax, cmap="rocket_r", vmin=0, vmax=1, cbar_kws={"label": "κ / κ_max"}, square=True)
-    ax.set_title("Mask agreement (κ relative to its ceiling)")
+    ax.set_title(f"Mask agreement at {int(m['size'].iloc[0]):,} parts each (κ / κ_max)")
 
 # %% ../nbs/28_decoder_report.ipynb #578d6be5
 def _fig_lape(T, ax):
@@ -154,15 +203,26 @@ def _fig_stitching(T, ax):
     ax.set(xlabel="extra bits per byte of the stitch over the self-stitch",
            title="Stitching into the reference subnetwork")
 
-# %% ../nbs/28_decoder_report.ipynb #6a61cffa
+# %% ../nbs/28_decoder_report.ipynb #95644172
+def _fig_transfer(T, ax):
+    tt = transfer_table(T["transfer"]); langs = list(dict.fromkeys(tt["on"]))
+    m = tt.pivot_table(index="lang", columns="on", values="delta").loc[langs, langs]  # mean over seeds
+    sns.heatmap(m, ax=ax, annot=len(langs) <= 8, fmt=".2f", annot_kws={"size": 7}, cmap="rocket_r",
+                cbar_kws={"label": "relative change of bits"}, square=True)
+    ax.set(xlabel="language judged", ylabel="subnetwork of",
+           title=f"Subnetworks at {int(tt['kept'].iloc[0]):,} parts on every language")
+
+# %% ../nbs/28_decoder_report.ipynb #13e6390d
 DECODER_FIGURES = {"validation": (_fig_validation, (7, 3.2), 1), "kappa": (_fig_kappa, (6.5, 5.5), 1),
                    "lape": (_fig_lape, (7, 3.2), 1),
                    # name: (draw, size, panels)
                    "ablation": (_fig_ablation, (5.6, 4.6), 1), "cka": (_fig_cka, (10, 4), 2),
-                   "stitching": (_fig_stitching, (7, 3.5), 1)}
+                   "stitching": (_fig_stitching, (7, 3.5), 1),
+                   "transfer": (_fig_transfer, (5.6, 4.6), 1)}
 _FIG_TABLE = {"validation": "validation", "kappa": "masks", "lape": "lape", "ablation": "ablation", "cka": "cka",
-              "stitching": "stitching"}
+              "stitching": "stitching", "transfer": "transfer"}
 
+# %% ../nbs/28_decoder_report.ipynb #6a61cffa
 def _decoder_md_tables(T):
     md = []
     if "base" in T:
@@ -171,11 +231,15 @@ def _decoder_md_tables(T):
     if "validation" in T:
         md += ["## Subnetworks on test verses", "",
                md_table(T["validation"].set_index(["lang", "seed", "variant", "draw"]).round(3)), ""]
+    if "transfer" in T:
+        tt = transfer_table(T["transfer"]).set_index(["lang", "seed", "on"])
+        md += ["## Transfer: every subnetwork on every language (relative change of bits)", "", md_table(tt.round(4)),
+               ""]
     if "seed_language" in T: md += ["## Seeds against languages (κ)", "", md_table(T["seed_language"].round(4)), ""]
     if "masks" in T:
         md += ["## Mask pairs", "",
-               md_table(T["masks"].set_index(["a", "b"])[["grid", "kept_a", "kept_b", "kappa", "kappa_max",
-                                                          "p_value"]].round(4)), ""]
+               md_table(T["masks"].set_index(["a", "b"])[["grid", "kept_a", "kept_b", "kappa", "kappa_max", "p_value",
+                                                          "kappa_at_size", "kappa_max_at_size"]].round(4)), ""]
     if "ablation" in T:
         md += ["## Ablations", "", md_table(T["ablation"].set_index(["off", "kind", "draw", "on"]).round(3)), ""]
     if "cka" in T:

@@ -31,7 +31,7 @@ def decoder_status(out:str|Path) -> pd.DataFrame:
 # %% ../nbs/27c_decoder_study.ipynb #f70259f1
 def small_decoder_config(**overrides) -> DecoderStudyConfig:
     "The small decoder study of the tests and the docs: the embedded Gemma 3, en and de, two seeds, tiny samples."
-    small = dict(langs=("en", "de"), prune=dict(n=4, stop_n=8, frac=0.2), n_judge=8, lape=dict(n=16),
+    small = dict(langs=("en", "de"), prune=dict(n=4, stop_n=8, frac=0.2, resolution=0.1), n_judge=8, lape=dict(n=16),
                  cka=dict(n=16, n_perm=50, n_rep=50), stitch=dict(layers=(8,), n_fit=8))
     return decoder_config("decoder", **{**small, **overrides})
 

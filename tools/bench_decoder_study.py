@@ -3,15 +3,15 @@
     python tools/bench_decoder_study.py [--out FOLDER] [--preset decoder]
 
 Runs the CLI in a child process (a fresh result folder unless --out holds a finished one), then prints its wall time and
-peak resident memory against the issue's budget (30 minutes, 6 GB on 2 CPU cores), the seconds of each kind of unit, and
-the report's findings table. Budgets are printed as ratios, never asserted.
+peak resident memory against its budget (40 minutes, 6 GB on 2 CPU cores: issue 35's, once the stop sample grew to 64
+verses), the seconds of each kind of unit, and the report's findings table. Budgets are printed as ratios, never asserted.
 """
 import argparse, json, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from checks import CLI  # `subnet_nb`, in this interpreter
-BUDGET_S, BUDGET_GB = 30*60, 6.0
+BUDGET_S, BUDGET_GB = 40*60, 6.0
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
