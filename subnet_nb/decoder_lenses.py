@@ -14,7 +14,7 @@ from .decoder_loss import lm_batches
 from .decoder_importance import MASK_ARGS
 
 # %% auto #0
-__all__ = ['mask_lens', 'decoder_cka']
+__all__ = ['mask_lens', 'length_complement', 'token_counts', 'cka_length_held', 'decoder_cka']
 
 # %% ../nbs/25_decoder_lenses.ipynb #03681484
 def mask_lens(subs:dict, # {name: (layers, units) 0/1 mask}, e.g. one neuron subnetwork per language
@@ -30,23 +30,51 @@ def mask_lens(subs:dict, # {name: (layers, units) 0/1 mask}, e.g. one neuron sub
                          **mask_mi_test(ma, mb)))
     return pd.DataFrame(rows)
 
+# %% ../nbs/25_decoder_lenses.ipynb #e5688990
+def length_complement(len_a, len_b, # (n,) each side's token counts, paired
+                      degree:int=5, # polynomial degree in each side's log length
+                     ) -> torch.Tensor:
+    "(n, n − k): an orthonormal basis of what no polynomial of either side's log length explains."
+    def powers(l):
+        z = np.log(np.asarray(l, dtype=float)); z = z - z.mean()
+        return np.vander(z/(z.std() or 1.0), degree + 1)
+    Z = np.hstack([powers(len_a), powers(len_b)[:, :-1]])  # one constant column
+    U, s, _ = np.linalg.svd(Z, full_matrices=True)
+    return torch.from_numpy(U[:, int((s > 1e-8*s[0]).sum()):])
+
+def token_counts(batches) -> np.ndarray:
+    "Each text's token count, in the texts' order, from `lm_batches`' batches."
+    idx, n = torch.cat([b["idx"] for b in batches]), torch.cat([b["attention_mask"].sum(1) for b in batches])
+    out = np.empty(len(idx), dtype=int); out[idx.numpy()] = n.numpy()
+    return out
+
+def cka_length_held(A, B, # (layers, n, d) each side's states, paired by row
+                    len_a, len_b, # (n,) each side's token counts
+                    n_perm:int=200, seed:int=0) -> dict:
+    "`cka_perm_test` on what no polynomial of the lengths explains (degree from n): CKA, null mean, p-value."
+    Q = length_complement(len_a, len_b, degree=min(5, max(1, (A.shape[1]//5 - 1)//2)))
+    return cka_perm_test(Q.T @ A, Q.T @ B, n_perm=n_perm, seed=seed, debiased="auto")
+
 # %% ../nbs/25_decoder_lenses.ipynb #a0b27816
 def decoder_cka(model, tok, texts_a:list[str], texts_b:list[str], # the sides' texts (same or parallel, in order)
                 masks_a:dict|None=None, masks_b:dict|None=None, # {kind: mask} of each side (None: the whole model)
                 layers=None, n_perm:int=200, n_rep:int=200, seed:int=0, # layers (default all), draws, replicates
                 batch_size:int=16, max_length:int=256,
                ) -> pd.DataFrame:
-    "Matched-layer CKA of two sides' mean states (first token out), permutation null, half-sample interval."
+    "Matched-layer CKA of two sides' mean states (first token out), permutation null, half-sample interval; length held."
     if len(texts_a) != len(texts_b):
         raise ValueError(f"the two sides need the same number of texts (parallel, in order), got {len(texts_a)} and "
                          f"{len(texts_b)}")
-    rep = lambda texts, masks: decoder_capture(model, lm_batches(tok, texts, batch_size, max_length), layers=layers,
-                                               **{MASK_ARGS[k]: m for k, m in (masks or {}).items()}).double()
-    A, B = rep(texts_a, masks_a), rep(texts_b, masks_b)
+    ba, bb = (lm_batches(tok, t, batch_size, max_length) for t in (texts_a, texts_b))
+    rep = lambda bs, masks: decoder_capture(model, bs, layers=layers,
+                                            **{MASK_ARGS[k]: m for k, m in (masks or {}).items()}).double()
+    A, B = rep(ba, masks_a), rep(bb, masks_b)
     test = cka_perm_test(A, B, n_perm=n_perm, seed=seed, debiased="auto")
+    held = cka_length_held(A, B, token_counts(ba), token_counts(bb), n_perm, seed)
     reps = (cka_half_samples(A, B, n_rep=n_rep, seed=seed, debiased="auto") if n_rep
             else torch.full((1, A.shape[0]), float("nan")))
     L = list(range(decoder_shape(model).layers)) if layers is None else list(layers)
     return pd.DataFrame(dict(layer=L, cka=test["cka"].numpy(), null_mean=test["null_mean"].numpy(),
-                             p_value=test["p_value"].numpy(),
+                             p_value=test["p_value"].numpy(), cka_length=held["cka"].numpy(),
+                             null_mean_length=held["null_mean"].numpy(), p_value_length=held["p_value"].numpy(),
                              low=reps.quantile(0.025, 0).numpy(), high=reps.quantile(0.975, 0).numpy(), n=len(texts_a)))

@@ -17,7 +17,7 @@ from .decoder_units import DECODER
 from .decoder_study import decoder_status
 
 # %% auto #0
-__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'transfer_table', 'transfer_test', 'decoder_findings',
+__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'verdict', 'transfer_table', 'transfer_test', 'decoder_findings',
            'decoder_report']
 
 # %% ../nbs/28_decoder_report.ipynb #09abfe5b
@@ -34,27 +34,35 @@ def study_order(T:dict, langs:tuple) -> dict:
     return {k: order(v) for k, v in T.items()}
 
 # %% ../nbs/28_decoder_report.ipynb #97a0a2b4
+def verdict(holds:bool, # the claim's rule for holding is met
+            refuted:bool, # its rule for not holding is met
+           ) -> str:
+    "The encoder's words: holds, does not hold, or inconclusive when the evidence points neither way."
+    return "holds" if holds else "does not hold" if refuted else "inconclusive"
+
 def _finding_subnetworks(T):
-    v = T["validation"].query("variant == 'random'")
-    wins = v.groupby(["lang", "seed"])["vs subnetwork low"].min() > 0  # beats every random draw, interval above 0
+    v = T["validation"].query("variant == 'random'").groupby(["lang", "seed"])
+    wins, loses = v["vs subnetwork low"].min() > 0, v["vs subnetwork high"].max() < 0  # vs every random draw
     return dict(claim="sanity check, not a finding: each subnetwork loses less than random parts of its size",
                 statistic=f"{int(wins.sum())} of {len(wins)} subnetworks (paired 95 % interval of the random mask's "
                           "extra loss above 0, on test verses)",
-                verdict="yes" if wins.all() else "not for all" if wins.any() else "no")
+                rule="holds: every subnetwork's interval above 0; does not hold: some subnetwork's below 0",
+                verdict=verdict(wins.all(), loses.any()))
 
 # %% ../nbs/28_decoder_report.ipynb #ccce8c14
 def _finding_seeds(T):
     claim = "two languages' subnetworks share fewer parts than one language's two seeds (at one size)"
-    if "seed_language" not in T: return dict(claim=claim, statistic="one seed only", verdict="not testable")
+    rule = "holds: permutation p < 0.05; does not hold: p < 0.05 in the other tail (languages closer than seeds)"
+    if "seed_language" not in T: return dict(claim=claim, statistic="one seed only", rule=rule, verdict="not testable")
     r = T["seed_language"].set_index("masks").loc["one size"]
     if math.factorial(int(r.n_langs))**(int(r.n_seeds) - 1) < 20:  # labels permuted within every seed but the first
         return dict(claim=claim, statistic=f"{int(r.n_langs)} languages x {int(r.n_seeds)} seeds: too few permutations "
-                                           "for p < 0.05", verdict="not testable")
+                                           "for p < 0.05", rule=rule, verdict="not testable")
     return dict(claim=claim,
                 statistic=f"κ/κ_max across seeds: same language {r.seed_kappa_rel:.3f}, other languages "
                           f"{r.language_kappa_rel:.3f}; permutation p = {r.p_value:.4f} ({int(r.n_langs)} languages, "
                           f"{int(r.n_seeds)} seeds, every subnetwork shrunk to {int(r['size']):,} parts)",
-                verdict="yes" if r.p_value < 0.05 and r.difference > 0 else "no evidence")
+                rule=rule, verdict=verdict(r.p_value < 0.05, r.p_reverse < 0.05))
 
 # %% ../nbs/28_decoder_report.ipynb #40fdbb4c
 def transfer_table(t:pd.DataFrame, # the `transfer` table: per verse, whole-model and subnetwork losses
@@ -67,7 +75,7 @@ def transfer_table(t:pd.DataFrame, # the `transfer` table: per verse, whole-mode
 # %% ../nbs/28_decoder_report.ipynb #f02428a2
 def transfer_test(tt:pd.DataFrame, # `transfer_table`: lang (the subnetwork's), seed, on, delta
                   n_perm:int=2000, seed:int=0) -> dict:
-    "Mean relative change of other languages' subnetworks on a language minus its own one's; permutation p."
+    "Mean relative change of other languages' subnetworks on a language minus its own one's; permutation p, both tails."
     langs, seeds = list(dict.fromkeys(tt["lang"])), sorted(set(tt["seed"]))
     D = (tt.pivot_table(index=["seed", "lang"], columns="on", values="delta")
          .reindex(pd.MultiIndex.from_product([seeds, langs])).reindex(columns=langs).to_numpy()
@@ -83,61 +91,73 @@ def transfer_test(tt:pd.DataFrame, # `transfer_table`: lang (the subnetwork's), 
     diag = D[:, ~off]  # (seeds, languages): each language's own subnetwork on it
     spread = np.mean([np.abs(diag[i] - diag[j]).mean() for i in range(len(seeds)) for j in range(i + 1, len(seeds))])
     return dict(own=own, other=other, difference=other - own, seed_spread=spread,
-                p_value=(1 + (null >= other - own).sum())/(n_perm + 1), n_langs=len(langs), n_seeds=len(seeds))
+                p_value=(1 + (null >= other - own).sum())/(n_perm + 1),
+                p_reverse=(1 + (null <= other - own).sum())/(n_perm + 1),  # other languages' serve it better
+                n_langs=len(langs), n_seeds=len(seeds))
 
 # %% ../nbs/28_decoder_report.ipynb #677904be
 def _finding_transfer(T):
     claim = "a language's own subnetwork serves it better than other languages' subnetworks of the same size"
+    rule = "holds: permutation p < 0.05; does not hold: p < 0.05 in the other tail (other languages' serve it better)"
     tt = transfer_table(T["transfer"]); L, S = tt["lang"].nunique(), tt["seed"].nunique()
     if math.factorial(L)**S < 20:
         return dict(claim=claim, statistic=f"{L} languages x {S} seeds: too few permutations for p < 0.05",
-                    verdict="not testable")
+                    rule=rule, verdict="not testable")
     r = transfer_test(tt)
     return dict(claim=claim,
                 statistic=f"relative change of bits on a language: its own subnetwork {r['own']:.3f}, other "
                           f"languages' {r['other']:.3f} (a language's own subnetwork differs by {r['seed_spread']:.3f} "
                           f"between seeds); permutation p = {r['p_value']:.4f} ({L} languages, {S} seeds, "
                           f"{int(tt['kept'].iloc[0]):,} parts each)",
-                verdict="yes" if r["p_value"] < 0.05 and r["difference"] > 0 else "no evidence")
+                rule=rule, verdict=verdict(r["p_value"] < 0.05, r["p_reverse"] < 0.05))
 
 # %% ../nbs/28_decoder_report.ipynb #b80c772f
 def _finding_ablation(T):
     a = T["ablation"]
     spec = a.query("kind == 'specific'").set_index(["off", "on"])
-    rnd = a.query("kind == 'random'").groupby(["off", "on"])["high"].max()
-    beyond = (spec["low"] > rnd.reindex(spec.index)).rename("beyond")
-    own = beyond[[o == n for o, n in beyond.index]]
+    rnd = a.query("kind == 'random'").groupby(["off", "on"])
+    beyond = (spec["low"] > rnd["high"].max().reindex(spec.index)).rename("beyond")
+    below = spec["high"] < rnd["low"].min().reindex(spec.index)
+    own, own_below = (x[[o == n for o, n in x.index]] for x in (beyond, below))
     return dict(claim="switching a language's LAPE neurons off costs that language more than as many random neurons",
                 statistic=f"{int(own.sum())} of {len(own)} languages (interval of the change above every random "
                           "draw's); "
                           f"other languages: {int(beyond.sum() - own.sum())} of {len(beyond) - len(own)} pairs",
-                verdict="yes" if own.all() else "not for all" if own.any() else "no")
+                rule="holds: every language's interval above every random draw's; does not hold: some language's "
+                     "below every random draw's",
+                verdict=verdict(own.all(), own_below.any()))
 
 # %% ../nbs/28_decoder_report.ipynb #4aa77cd2
 def _finding_cka(T):
     c = T["cka"]
     par = c[c.question.str.startswith("parallel")]
-    sig = par.groupby("b")["p_value"].apply(lambda p: (p < 0.05).mean())
-    shares = ", ".join(f"{DecKey.parse(k).lang} {v:.0%}" for k, v in sig.items())
-    return dict(claim="translations of a verse land on corresponding states (parallel CKA above its permutation null)",
-                statistic="share of layers with p < 0.05: " + shares,
-                verdict="yes" if (sig > 0.5).all() else "not for all" if (sig > 0.5).any() else "no")
+    share = lambda x: x.groupby(par["b"]).mean()  # of a language's layers
+    sig, plain = share(par["p_value_length"] < 0.05), share(par["p_value"] < 0.05)
+    below = share(par["high"] < par["null_mean"]) > 0.5
+    shares = ", ".join(f"{DecKey.parse(k).lang} {v:.0%} ({plain[k]:.0%})" for k, v in sig.items())
+    return dict(claim="translations of a verse land on corresponding states, beyond what their lengths share",
+                statistic="share of layers with p < 0.05, lengths held (without): " + shares,
+                rule="holds: over half the layers with p < 0.05 in every language; does not hold: in some language, "
+                     "the CKA interval below its null's mean in over half the layers",
+                verdict=verdict((sig > 0.5).all(), below.any()))
 
 # %% ../nbs/28_decoder_report.ipynb #18c4f1ae
 def _finding_stitching(T):
-    s = T["stitching"].set_index("variant")
-    if "random" not in s.index:
-        return dict(claim="other languages' fronts serve the reference end better than a random front",
-                    statistic="no random front", verdict="not testable")
-    rnd, lang = s.loc[["random"]], s.loc[["language"]]
-    better = [(r["change high"] < rnd.query("layer == @r.layer")["change low"].min()) for _, r in lang.iterrows()]
-    return dict(claim="other languages' fronts serve the reference end better than a random front",
+    claim, s = "other languages' fronts serve the reference end better than a random front", T["stitching"]
+    rule = "holds: every front's interval below the random front's; does not hold: some front's above it"
+    if not (s.variant == "random").any():
+        return dict(claim=claim, statistic="no random front", rule=rule, verdict="not testable")
+    rnd, lang = s[s.variant == "random"], s[s.variant == "language"]
+    at = lambda r: rnd[rnd.layer == r.layer]
+    better = [r["change high"] < at(r)["change low"].min() for _, r in lang.iterrows()]
+    worse = [r["change low"] > at(r)["change high"].max() for _, r in lang.iterrows()]
+    return dict(claim=claim,
                 statistic=f"{sum(better)} of {len(better)} fronts (intervals of the stitch's extra bits per byte "
                           "disjoint, below the random front's)",
-                verdict="yes" if all(better) else "not for all" if any(better) else "no")
+                rule=rule, verdict=verdict(all(better), any(worse)))
 
 def decoder_findings(T:dict) -> pd.DataFrame:
-    "One row per claim of the decoder study: the claim, the statistic it rests on, the verdict."
+    "One row per claim of the decoder study: the claim, the statistic it rests on, the rule, the verdict."
     fs = [(_finding_subnetworks, "validation"), (_finding_transfer, "transfer"), (_finding_seeds, "masks"),
           (_finding_ablation, "ablation"), (_finding_cka, "cka"), (_finding_stitching, "stitching")]
     return pd.DataFrame([f(T) for f, need in fs if need in T]).set_index("claim")
@@ -186,14 +206,17 @@ def _fig_cka(T, axes):
                               ((True, "parallel verses, whole model"), (False, "reference verses, two subnetworks"))):
         d = c[c["question"].str.startswith("parallel") == q]
         for lang, x in d.groupby("lang", sort=False):
-            line, = ax.plot(x["layer"], x["cka"], marker="o", ms=2.5, lw=1.1, label=lang)
+            line, = ax.plot(x["layer"], x["cka"], lw=1.1, label=lang)
             ax.fill_between(x["layer"], x["low"], x["high"], color=line.get_color(), alpha=0.12)
+            held = x["p_value_length"] < 0.05  # filled: above the null with lengths held
+            ax.scatter(x["layer"], x["cka"], s=10, zorder=3, edgecolors=line.get_color(),
+                       facecolors=[line.get_color() if h else "white" for h in held])
         ax.plot(*d.groupby("layer")["null_mean"].max().reset_index().to_numpy().T, c="grey", lw=0.8, ls=":",
                 label="highest null mean")
         ax.set(xlabel="layer", title=title, ylim=(-0.05, 1.05))
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.legend(fontsize="x-small", ncol=2, frameon=False)
-    axes[0].set_ylabel("CKA with the reference language")
+    axes[0].set_ylabel("CKA with the reference language\n(filled: p < 0.05 with lengths held)")
 
 def _fig_stitching(T, ax):
     s = T["stitching"].assign(front=lambda d: d["front"] + " (" + d["variant"] + ")" + " L" + d["layer"].astype(str))
@@ -243,7 +266,8 @@ def _decoder_md_tables(T):
     if "ablation" in T:
         md += ["## Ablations", "", md_table(T["ablation"].set_index(["off", "kind", "draw", "on"]).round(3)), ""]
     if "cka" in T:
-        cka = T["cka"].set_index(["question", "b", "layer"])[["cka", "low", "high", "null_mean", "p_value", "n"]]
+        cka = T["cka"].set_index(["question", "b", "layer"])[["cka", "low", "high", "null_mean", "p_value",
+                                                              "cka_length", "p_value_length", "n"]]
         md += ["## CKA by layer", "", md_table(cka.round(3)), ""]
     if "stitching" in T:
         md += ["## Stitching", "", md_table(T["stitching"].set_index(["layer", "variant", "front"]).round(3)), ""]

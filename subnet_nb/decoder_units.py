@@ -121,7 +121,7 @@ def kappa_max(a, b):
 # %% ../nbs/27b_decoder_units.ipynb #376c04be
 def seed_language_test(masks:dict, # {(lang, seed): (layers, units) mask}, every language with every seed
                        n_perm:int=2000, seed:int=0) -> dict:
-    "Across seeds: mean κ/κ_max of same-language pairs minus other-language pairs; one-sided permutation p."
+    "Across seeds: mean κ/κ_max of same-language pairs minus other-language pairs; permutation p of either tail."
     langs, seeds = list(dict.fromkeys(l for l, _ in masks)), sorted({s for _, s in masks})
     if len(seeds) < 2 or len(langs) < 2 or len(masks) != len(langs)*len(seeds):
         raise ValueError("seed_language_test needs every language with every seed, and two or more of each")
@@ -141,6 +141,7 @@ def seed_language_test(masks:dict, # {(lang, seed): (layers, units) mask}, every
                      for _ in range(n_perm)])
     return dict(seed_kappa_rel=same, language_kappa_rel=other, difference=same - other,
                 p_value=(1 + (null >= same - other).sum())/(n_perm + 1),
+                p_reverse=(1 + (null <= same - other).sum())/(n_perm + 1),  # other languages closer than seeds
                 same_seed_language_kappa_rel=np.mean([K[s][:, s][off].mean() for s in range(len(seeds))]),
                 n_langs=len(langs), n_seeds=len(seeds))
 
