@@ -8,7 +8,7 @@ import numpy as np, pandas as pd
 import torch
 from tqdm.auto import tqdm
 from .decoder import decoder_layers, decoder_shape, model_device
-from .decoder_loss import lm_batches, lm_scores, bpb_change
+from .decoder_loss import lm_batches, lm_scores, bpb_change, relative_change
 from .decoder_pruning import random_like
 
 # %% auto #0
@@ -76,7 +76,7 @@ def ablation_matrix(model, tok, texts:dict, # {language: texts} that judge the a
                     seed:int=0, # seed of the controls
                     progress:bool=False, **kw, # show a progress bar; `kw` to `lm_scores`
                    ) -> pd.DataFrame:
-    "Change in bits per byte on each language (`on`) when each language's (`off`) or random neurons are off."
+    "Change of bits per byte and relative change of bits on each language `on` when `off`'s or random neurons are off."
     base = {b: lm_scores(model, tok, t, **kw) for b, t in texts.items()}
     sets = [(a, "specific", 0, m) for a, m in neurons.items()] + [(a, "random", r, random_like(m, seed + 1000*r + i))
                                                                for i, (a, m) in enumerate(neurons.items())
@@ -85,6 +85,8 @@ def ablation_matrix(model, tok, texts:dict, # {language: texts} that judge the a
     for a, kind, draw, m in tqdm(sets, disable=not progress, desc="ablations"):
         keep = (~m).float()
         for b, t in texts.items():
-            e = bpb_change(base[b], lm_scores(model, tok, t, neuron_mask=keep, **kw))
-            rows.append(dict(off=a, kind=kind, draw=draw, on=b, n_off=int(m.sum()), **e))
+            scored = lm_scores(model, tok, t, neuron_mask=keep, **kw)
+            rel = relative_change(base[b], scored)
+            rows.append(dict(off=a, kind=kind, draw=draw, on=b, n_off=int(m.sum()), **bpb_change(base[b], scored),
+                             rel=rel["delta"], rel_low=rel["low"], rel_high=rel["high"]))
     return pd.DataFrame(rows)

@@ -192,10 +192,10 @@ def _fig_lape(T, ax):
 
 def _fig_ablation(T, ax):
     a = T["ablation"]; langs = list(dict.fromkeys(a["off"]))
-    delta = lambda kind: a.query("kind == @kind").pivot_table(index="off", columns="on", values="delta")
-    ex = (delta("specific") - delta("random")).loc[langs, langs]
-    sns.heatmap(ex, ax=ax, annot=len(langs) <= 8, fmt=".2f", annot_kws={"size": 7}, cmap="rocket_r",
-                cbar_kws={"label": "Δ bits per byte beyond random"})
+    rel = lambda kind: a.query("kind == @kind").pivot_table(index="off", columns="on", values="rel")
+    ex = (rel("specific") - rel("random")).loc[langs, langs]*100
+    sns.heatmap(ex, ax=ax, annot=len(langs) <= 8, fmt=".1f", annot_kws={"size": 7}, cmap="rocket_r",
+                cbar_kws={"label": "% more bits than with random neurons off"})
     ax.set(xlabel="language judged", ylabel="neurons switched off", title="Ablation transfer matrix")
 
 # %% ../nbs/28_decoder_report.ipynb #bb5e2199
