@@ -16,7 +16,7 @@ from .intervals import MIN_CHECKPOINTS, Resampler, combine, fmt, est_cols, fmt_t
 # %% auto #0
 __all__ = ['CLAIMS', 'grid_name', 'restrict', 'mask_stack', 'mask_est', 'mask_table', 'retention_ests', 'retention', 'vs_chance',
            'cka_est', 'cka_table', 'layer_curve', 'stitch_frame', 'stitch_est', 'stitch_table', 'task_language',
-           'claims', 'findings', 'headlines', 'replication', 'design']
+           'verdict', 'claims', 'findings', 'headlines', 'replication', 'design']
 
 # %% ../nbs/08a_claims.ipynb #88994e37
 def grid_name(g):
@@ -249,14 +249,20 @@ CLAIMS = ("1. Masks are unstable across seeds, representations and function are 
           "3. Early layers stitch across tasks, late layers are task-specific",
           "4. Stitching is specific to the subnetwork: a same-size random front mask stitches worse")
 
+def verdict(holds:bool, # the claim's rule for holding is met
+            refuted:bool, # its rule for not holding is met
+           ) -> str:
+    "A claim's verdict: holds, does not hold, or inconclusive when the evidence points neither way."
+    return "holds" if holds else "does not hold" if refuted else "inconclusive"
+
 def _decide(claim:str, found:str, rule:str, holds:bool, refuted:bool, detectable:str, *ests) -> dict:
     "A claim's row: verdict from `holds` / `refuted`, only where every interval rests on enough checkpoints."
     k = _too_few(*ests)
     if k is not None: found = f"needs >= {MIN_CHECKPOINTS} checkpoints per task, has {k}: {found}"
-    verdict = "not testable" if k is not None else "holds" if holds else "does not hold" if refuted else "inconclusive"
-    return {"claim": claim, "found": found, "rule": rule, "holds": {"holds": True, "does not hold": False}.get(verdict),
+    v = "not testable" if k is not None else verdict(holds, refuted)
+    return {"claim": claim, "found": found, "rule": rule, "holds": {"holds": True, "does not hold": False}.get(v),
             "detectable": detectable,
-            "verdict": verdict}
+            "verdict": v}
 
 # %% ../nbs/08a_claims.ipynb #bca87237
 def _claim1(T:dict, rs:Resampler, st:pd.DataFrame|None, seed:int) -> dict|str|None:

@@ -13,11 +13,12 @@ from .engine import Store, read_tables
 from .figures import paper_style, md_table, save_figure, int_axis
 from .decoder_loss import bits_per_byte, relative_change
 from .decoder_plan import DecKey, decoder_plan
-from .decoder_units import DECODER
+from .claims import verdict
+from .decoder_units import DECODER, perm_p
 from .decoder_study import decoder_status
 
 # %% auto #0
-__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'verdict', 'transfer_table', 'transfer_test', 'decoder_findings',
+__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'transfer_table', 'transfer_test', 'decoder_findings',
            'decoder_report']
 
 # %% ../nbs/28_decoder_report.ipynb #09abfe5b
@@ -34,12 +35,6 @@ def study_order(T:dict, langs:tuple) -> dict:
     return {k: order(v) for k, v in T.items()}
 
 # %% ../nbs/28_decoder_report.ipynb #97a0a2b4
-def verdict(holds:bool, # the claim's rule for holding is met
-            refuted:bool, # its rule for not holding is met
-           ) -> str:
-    "The encoder's words: holds, does not hold, or inconclusive when the evidence points neither way."
-    return "holds" if holds else "does not hold" if refuted else "inconclusive"
-
 def _finding_subnetworks(T):
     v = T["validation"].query("variant == 'random'").groupby(["lang", "seed"])
     wins, loses = v["vs subnetwork low"].min() > 0, v["vs subnetwork high"].max() < 0  # vs every random draw
@@ -91,9 +86,7 @@ def transfer_test(tt:pd.DataFrame, # `transfer_table`: lang (the subnetwork's), 
     diag = D[:, ~off]  # (seeds, languages): each language's own subnetwork on it
     spread = np.mean([np.abs(diag[i] - diag[j]).mean() for i in range(len(seeds)) for j in range(i + 1, len(seeds))])
     return dict(own=own, other=other, difference=other - own, seed_spread=spread,
-                p_value=(1 + (null >= other - own).sum())/(n_perm + 1),
-                p_reverse=(1 + (null <= other - own).sum())/(n_perm + 1),  # other languages' serve it better
-                n_langs=len(langs), n_seeds=len(seeds))
+                **perm_p(null, other - own), n_langs=len(langs), n_seeds=len(seeds))  # reverse: others serve it better
 
 # %% ../nbs/28_decoder_report.ipynb #677904be
 def _finding_transfer(T):

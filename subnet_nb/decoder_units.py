@@ -20,7 +20,7 @@ from .decoder_config import DecoderStudyConfig
 from .decoder_plan import DecKey, decoder_plan, decoder_costs
 
 # %% auto #0
-__all__ = ['DECODER_KEYS', 'DECODER', 'DecoderContext', 'kappa_max', 'seed_language_test']
+__all__ = ['DECODER_KEYS', 'DECODER', 'DecoderContext', 'kappa_max', 'perm_p', 'seed_language_test']
 
 # %% ../nbs/27b_decoder_units.ipynb #e3fe5d22
 class DecoderContext:
@@ -119,6 +119,12 @@ def kappa_max(a, b):
     return float(k) if k.dim() == 0 else k
 
 # %% ../nbs/27b_decoder_units.ipynb #376c04be
+def perm_p(null:np.ndarray, # the statistic under the permutation null
+           obs:float, # the statistic observed
+          ) -> dict:
+    "Permutation p-values of `obs` in both tails of `null`: `p_value` (as large or larger), `p_reverse` (as small)."
+    return dict(p_value=(1 + (null >= obs).sum())/(len(null) + 1), p_reverse=(1 + (null <= obs).sum())/(len(null) + 1))
+
 def seed_language_test(masks:dict, # {(lang, seed): (layers, units) mask}, every language with every seed
                        n_perm:int=2000, seed:int=0) -> dict:
     "Across seeds: mean κ/κ_max of same-language pairs minus other-language pairs; permutation p of either tail."
@@ -140,8 +146,7 @@ def seed_language_test(masks:dict, # {(lang, seed): (layers, units) mask}, every
     null = np.array([np.subtract(*means([ident[0]] + [g.permutation(len(langs)) for _ in seeds[1:]]))
                      for _ in range(n_perm)])
     return dict(seed_kappa_rel=same, language_kappa_rel=other, difference=same - other,
-                p_value=(1 + (null >= same - other).sum())/(n_perm + 1),
-                p_reverse=(1 + (null <= same - other).sum())/(n_perm + 1),  # other languages closer than seeds
+                **perm_p(null, same - other),  # p_reverse: other languages closer than a language's seeds
                 same_seed_language_kappa_rel=np.mean([K[s][:, s][off].mean() for s in range(len(seeds))]),
                 n_langs=len(langs), n_seeds=len(seeds))
 
