@@ -118,13 +118,14 @@ def kappa_max(a, b):
     k = torch.where(pe < 1, (po - pe)/(1 - pe), torch.ones_like(pe))
     return float(k) if k.dim() == 0 else k
 
-# %% ../nbs/27b_decoder_units.ipynb #376c04be
+# %% ../nbs/27b_decoder_units.ipynb #bfaafdab
 def perm_p(null:np.ndarray, # the statistic under the permutation null
            obs:float, # the statistic observed
           ) -> dict:
     "Permutation p-values of `obs` in both tails of `null`: `p_value` (as large or larger), `p_reverse` (as small)."
     return dict(p_value=(1 + (null >= obs).sum())/(len(null) + 1), p_reverse=(1 + (null <= obs).sum())/(len(null) + 1))
 
+# %% ../nbs/27b_decoder_units.ipynb #376c04be
 def seed_language_test(masks:dict, # {(lang, seed): (layers, units) mask}, every language with every seed
                        n_perm:int=2000, seed:int=0) -> dict:
     "Across seeds: mean κ/κ_max of same-language pairs minus other-language pairs; permutation p of either tail."
