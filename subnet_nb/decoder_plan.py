@@ -41,15 +41,18 @@ def cka_pairs(cfg:DecoderStudyConfig) -> list[tuple]:
 
 # %% ../nbs/27a_decoder_plan.ipynb #fb420efe
 def stitch_fronts(cfg:DecoderStudyConfig) -> list[tuple]:
-    "(variant, front) of every stitch into the reference's subnetwork: other languages, its other seed, a random front."
-    ref, s0 = cfg.langs[0], cfg.seeds[0]
-    return ([("language", DecKey(l, s0)) for l in cfg.langs[1:]] + [("seed", DecKey(ref, s)) for s in cfg.seeds[1:2]]
-            + [("random", DecKey(cfg.langs[1], s0))])
+    "(end, variant, front) of every stitch: into the reference's subnetwork of each seed, from itself and each other seed's."
+    ref, out = cfg.langs[0], []
+    for e in cfg.seeds:
+        end = DecKey(ref, e)
+        out += [(end, "self", end)] + [(end, "front", DecKey(l, s)) for s in cfg.seeds if s != e for l in cfg.langs]
+    first = [f for end, v, f in out if v == "front" and end.seed == cfg.seeds[0]][:len(cfg.langs)]
+    return out + [(DecKey(ref, cfg.seeds[0]), "random", f) for f in first]  # random parts with f's counts
 
 # %% ../nbs/27a_decoder_plan.ipynb #c396c3ac
 def decoder_plan(cfg:DecoderStudyConfig) -> list[Unit]:
     "Every unit of the decoder study, each after the units it needs."
-    subs, end = [DecKey(l, s) for l in cfg.langs for s in cfg.seeds], DecKey(cfg.langs[0], cfg.seeds[0])
+    subs = [DecKey(l, s) for l in cfg.langs for s in cfg.seeds]
     sub = lambda k: f"subnetwork/{k.id}"
     U = [Unit(f"base/{l}", "base", (("lang", l),)) for l in cfg.langs]
     U += [Unit(sub(k), "subnetwork", (("sub", k),)) for k in subs]
@@ -60,9 +63,10 @@ def decoder_plan(cfg:DecoderStudyConfig) -> list[Unit]:
     U += [Unit("masks", "masks", (), tuple(map(sub, subs))), Unit("lape", "lape"),
           Unit("ablation", "ablation", (), ("lape",))]
     U += [Unit(f"cka/{a.id}~{b.id}", "cka", (("a", a), ("b", b)), (sub(a), sub(b))) for a, b in cka_pairs(cfg)]
-    U += [Unit(f"stitching/L{layer}/{v}/{f.id}", "stitching", (("layer", layer), ("front", f), ("variant", v)),
-               (sub(f), sub(end)))
-          for layer in cfg.stitch["layers"] for v, f in stitch_fronts(cfg)]
+    # fronts and ends at the size of the smallest subnetwork
+    U += [Unit(f"stitching/L{layer}/{e.id}/{v}/{f.id}", "stitching",
+               (("layer", layer), ("end", e), ("front", f), ("variant", v)), tuple(map(sub, subs)))
+          for layer in cfg.stitch["layers"] for e, v, f in stitch_fronts(cfg)]
     return U
 
 # %% ../nbs/27a_decoder_plan.ipynb #ee1274f7
@@ -110,7 +114,7 @@ def unit_passes(cfg:DecoderStudyConfig) -> dict:
             "transfer": Passes(n_l*J, fwd=n_l*J),
             "lape": Passes(n_l*cfg.lape["n"], body=n_l*cfg.lape["n"]), "ablation": Passes(n_l*J, fwd=n_l*(1 + r)*n_l*J),
             "cka": Passes(2*c["n"], body=4*c["n"]),
-            "stitching": Passes(st["n_fit"] + J, fwd=2*J, body=2*2*st["n_fit"], grad=2*st["epochs"]*st["n_fit"])}
+            "stitching": Passes(st["n_fit"] + J, fwd=J, body=2*st["n_fit"], grad=st["epochs"]*st["n_fit"])}
 
 # %% ../nbs/27a_decoder_plan.ipynb #e4c1bc1a
 def decoder_work(cfg:DecoderStudyConfig) -> pd.DataFrame:

@@ -18,8 +18,8 @@ from .decoder_units import DECODER, perm_p
 from .decoder_study import decoder_status
 
 # %% auto #0
-__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'transfer_table', 'transfer_test', 'decoder_findings',
-           'decoder_report']
+__all__ = ['DECODER_FIGURES', 'decoder_tables', 'study_order', 'transfer_table', 'transfer_test', 'stitch_table', 'stitch_test',
+           'decoder_findings', 'decoder_report']
 
 # %% ../nbs/28_decoder_report.ipynb #09abfe5b
 def decoder_tables(out:str|Path) -> dict:
@@ -134,25 +134,70 @@ def _finding_cka(T):
                      "the CKA interval below its null's mean in over half the layers",
                 verdict=verdict((sig > 0.5).all(), below.any()))
 
+# %% ../nbs/28_decoder_report.ipynb #8446fac6
+def stitch_table(s:pd.DataFrame, # the `stitching` table: per stitch and verse, nll (the end's self-stitch included)
+                ) -> pd.DataFrame:
+    "Per stitch: the relative change of the reference's bits from its end's self-stitch, with its interval."
+    rows = []
+    for (layer, end), d in s.groupby(["layer", "end"], sort=False):
+        own = d[d["variant"] == "self"].sort_values("item")
+        rows += [dict(layer=layer, end=end, variant=v, front=f, seed=sd, kept=int(x["kept"].iloc[0]),
+                      **relative_change(own, x.sort_values("item")))
+                 for (v, f, sd), x in d[d["variant"] != "self"].groupby(["variant", "front", "seed"], sort=False)]
+    return pd.DataFrame(rows)
+
+# %% ../nbs/28_decoder_report.ipynb #719dde92
+def stitch_test(st:pd.DataFrame, # `stitch_table`
+                ref:str, # the reference language (the ends')
+                n_perm:int=2000, seed:int=0) -> dict:
+    "Mean relative change of other languages' fronts minus the reference's own (another seed); permutation p."
+    f = st[st["variant"] == "front"]
+    langs, layers = [ref] + [l for l in dict.fromkeys(f["front"]) if l != ref], sorted(set(f["layer"]))
+    D = f.pivot_table(index=["end", "seed"], columns=["layer", "front"], values="delta")
+    D = D.reindex(columns=pd.MultiIndex.from_product([layers, langs])).to_numpy().reshape(len(D), len(layers), -1)
+    if np.isnan(D).any(): raise ValueError("stitch_test needs a front of every language for every end and seed")
+    def diff(perm):  # perm[g]: which language's front stands in each language's place in group g
+        X = np.stack([D[g][:, p] for g, p in enumerate(perm)])
+        return X[..., 1:].mean() - X[..., 0].mean()
+    g = np.random.default_rng(seed)
+    null = np.array([diff([g.permutation(len(langs)) for _ in D]) for _ in range(n_perm)])
+    return dict(own=D[..., 0].mean(), other=D[..., 1:].mean(), difference=diff([np.arange(len(langs))]*len(D)),
+                **perm_p(null, diff([np.arange(len(langs))]*len(D))), n_langs=len(langs), n_groups=len(D))
+
 # %% ../nbs/28_decoder_report.ipynb #18c4f1ae
 def _finding_stitching(T):
-    claim, s = "other languages' fronts serve the reference end better than a random front", T["stitching"]
-    rule = "holds: every front's interval below the random front's; does not hold: some front's above it"
-    if not (s.variant == "random").any():
-        return dict(claim=claim, statistic="no random front", rule=rule, verdict="not testable")
-    rnd, lang = s[s.variant == "random"], s[s.variant == "language"]
-    at = lambda r: rnd[rnd.layer == r.layer]
-    better = [r["change high"] < at(r)["change low"].min() for _, r in lang.iterrows()]
-    worse = [r["change low"] > at(r)["change high"].max() for _, r in lang.iterrows()]
+    claim = ("the reference's end is served better by a front of its own language (another seed) than by other "
+             "languages' fronts of the same size")
+    rule = "holds: permutation p < 0.05; does not hold: p < 0.05 in the other tail (other languages' serve it better)"
+    st = stitch_table(T["stitching"]); f = st[st.variant == "front"]
+    L, G = f["front"].nunique(), len(f[["end", "seed"]].drop_duplicates())
+    if G == 0 or L**G < 20:  # a language's place permuted within each (end, front seed) group
+        return dict(claim=claim, statistic=f"{L} languages x {G} end-front seed pairs: too few permutations for "
+                                           "p < 0.05", rule=rule, verdict="not testable")
+    r = stitch_test(st, T["stitching"].query("variant == 'self'")["front"].iloc[0])
     return dict(claim=claim,
-                statistic=f"{sum(better)} of {len(better)} fronts (intervals of the stitch's extra bits per byte "
-                          "disjoint, below the random front's)",
-                rule=rule, verdict=verdict(all(better), any(worse)))
+                statistic=f"relative change of the reference's bits from its self-stitch: its own language's front "
+                          f"{r['own']:.3f}, other languages' {r['other']:.3f}; permutation p = {r['p_value']:.4f} "
+                          f"({L} languages, {G} end-front seed pairs, {int(f['kept'].iloc[0]):,} parts each)",
+                rule=rule, verdict=verdict(r["p_value"] < 0.05, r["p_reverse"] < 0.05))
+
+# %% ../nbs/28_decoder_report.ipynb #ac817238
+def _finding_stitch_random(T):
+    st = stitch_table(T["stitching"]).set_index(["layer", "end", "front", "seed"])
+    rnd, fr = st[st.variant == "random"], st[st.variant == "front"]
+    fr = fr.loc[rnd.index]  # each random front beside the front whose counts it has
+    return dict(claim="sanity check, not a finding: subnetwork fronts serve the end better than random parts of "
+                      "their counts",
+                statistic=f"{int((rnd['low'] > fr['high']).sum())} of {len(rnd)} fronts (intervals of the relative "
+                          "change disjoint, the random parts' above)",
+                rule="holds: every random front's interval above its front's; does not hold: some below",
+                verdict=verdict((rnd["low"] > fr["high"]).all(), (rnd["high"] < fr["low"]).any()))
 
 def decoder_findings(T:dict) -> pd.DataFrame:
     "One row per claim of the decoder study: the claim, the statistic it rests on, the rule, the verdict."
     fs = [(_finding_subnetworks, "validation"), (_finding_transfer, "transfer"), (_finding_seeds, "masks"),
-          (_finding_ablation, "ablation"), (_finding_cka, "cka"), (_finding_stitching, "stitching")]
+          (_finding_ablation, "ablation"), (_finding_cka, "cka"), (_finding_stitching, "stitching"),
+          (_finding_stitch_random, "stitching")]
     return pd.DataFrame([f(T) for f, need in fs if need in T]).set_index("claim")
 
 # %% ../nbs/28_decoder_report.ipynb #0060628e
@@ -212,11 +257,15 @@ def _fig_cka(T, axes):
     axes[0].set_ylabel("CKA with the reference language\n(filled: p < 0.05 with lengths held)")
 
 def _fig_stitching(T, ax):
-    s = T["stitching"].assign(front=lambda d: d["front"] + " (" + d["variant"] + ")" + " L" + d["layer"].astype(str))
-    ax.errorbar(s["change delta"], np.arange(len(s)),
-                xerr=[s["change delta"] - s["change low"], s["change high"] - s["change delta"]], fmt="o", capsize=2)
-    ax.set_yticks(np.arange(len(s)), s["front"]); ax.axvline(0, c="k", lw=0.6)
-    ax.set(xlabel="extra bits per byte of the stitch over the self-stitch",
+    st = stitch_table(T["stitching"])
+    ref = T["stitching"].query("variant == 'self'")["front"].iloc[0]
+    lab = st["front"] + " s" + st["seed"].astype(str) + " → end s" + st["end"].astype(str) + " L" + st["layer"].astype(str)
+    st = st.assign(label=lab.where(st["variant"] == "front", lab + " (random)"))
+    for (v, own), d in st.groupby([st["variant"], st["front"] == ref], sort=False):
+        ax.errorbar(d["delta"], d.index, xerr=[d["delta"] - d["low"], d["high"] - d["delta"]], fmt="o", capsize=2,
+                    label="random parts" if v == "random" else "own language" if own else "other languages")
+    ax.set_yticks(st.index, st["label"]); ax.axvline(0, c="k", lw=0.6); ax.legend(fontsize="x-small", frameon=False)
+    ax.set(xlabel="relative change of bits from the self-stitch (95 % interval over verses)",
            title="Stitching into the reference subnetwork")
 
 # %% ../nbs/28_decoder_report.ipynb #95644172
@@ -233,7 +282,7 @@ DECODER_FIGURES = {"validation": (_fig_validation, (7, 3.2), 1), "kappa": (_fig_
                    "lape": (_fig_lape, (7, 3.2), 1),
                    # name: (draw, size, panels)
                    "ablation": (_fig_ablation, (5.6, 4.6), 1), "cka": (_fig_cka, (10, 4), 2),
-                   "stitching": (_fig_stitching, (7, 3.5), 1),
+                   "stitching": (_fig_stitching, (7, 6), 1),
                    "transfer": (_fig_transfer, (5.6, 4.6), 1)}
 _FIG_TABLE = {"validation": "validation", "kappa": "masks", "lape": "lape", "ablation": "ablation", "cka": "cka",
               "stitching": "stitching", "transfer": "transfer"}
@@ -263,7 +312,8 @@ def _decoder_md_tables(T):
                                                               "cka_length", "p_value_length", "n"]]
         md += ["## CKA by layer", "", md_table(cka.round(3)), ""]
     if "stitching" in T:
-        md += ["## Stitching", "", md_table(T["stitching"].set_index(["layer", "variant", "front"]).round(3)), ""]
+        st = stitch_table(T["stitching"]).set_index(["layer", "end", "variant", "front", "seed"])
+        md += ["## Stitching (relative change of bits from the end's self-stitch)", "", md_table(st.round(4)), ""]
     return md
 
 # %% ../nbs/28_decoder_report.ipynb #9e908e97

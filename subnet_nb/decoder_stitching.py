@@ -5,7 +5,7 @@
 # %% ../nbs/26_decoder_stitching.ipynb #bb45d42a
 from __future__ import annotations
 import contextlib
-import torch
+import pandas as pd, torch
 from torch import nn
 from tqdm.auto import tqdm
 from .decoder import decoder_layers, decoder_shape, decoder_masked, decoder_capture, model_device
@@ -13,7 +13,7 @@ from .decoder_loss import lm_batches, token_nll, lm_scores, bits_per_byte, bpb_c
 from .decoder_importance import MASK_ARGS, unit_shape, frozen
 
 # %% auto #0
-__all__ = ['stitch_masks', 'decoder_stitched', 'ls_map', 'train_map', 'stitch_scores', 'lm_stitch']
+__all__ = ['stitch_masks', 'decoder_stitched', 'ls_map', 'train_map', 'stitch_scores', 'stitch_verses', 'lm_stitch']
 
 # %% ../nbs/26_decoder_stitching.ipynb #360d3b20
 def stitch_masks(front:dict, end:dict, # {kind: (layers, units)} masks of the front and the end; missing: all kept
@@ -94,17 +94,24 @@ def stitch_scores(model, tok, texts:list[str], layer:int, front:dict|None, end:d
     "`lm_scores` of the stitched model on `texts` (one row per text: nll, tokens, bytes)."
     with decoder_stitched(model, layer, front, end, smap): return lm_scores(model, tok, texts, **kw)
 
+# %% ../nbs/26_decoder_stitching.ipynb #3cd8843c
+def stitch_verses(model, tok, fit:list[str], test:list[str], # texts to fit the map on and to judge it on
+                  layer:int, front:dict|None, end:dict|None, # the stitch layer and the two subnetworks ({kind: mask})
+                  epochs:int=1, lr:float=1e-4, ridge:float=1e-3, seed:int=0, batch_size:int=8, # see `train_map`
+                 ) -> pd.DataFrame:
+    "Fit the map front -> end at `layer` on `fit`; the stitched model's scores on `test`, one row per text."
+    smap = ls_map(model, tok, fit, layer, front, end, ridge, batch_size)
+    if epochs: train_map(model, tok, fit, layer, front, end, smap, epochs, lr, batch_size, seed=seed)
+    return stitch_scores(model, tok, test, layer, front, end, smap, batch_size=batch_size)
+
 # %% ../nbs/26_decoder_stitching.ipynb #7d54843c
 def lm_stitch(model, tok, fit:list[str], test:list[str], # texts to fit the maps on and to judge them on
               layer:int, front:dict|None, end:dict|None, # the stitch layer and the two subnetworks ({kind: mask})
               epochs:int=1, lr:float=1e-4, ridge:float=1e-3, seed:int=0, batch_size:int=8, # see `ls_map`, `train_map`
              ) -> dict:
     "Stitch front -> end and end -> end at `layer`: relative bits per byte on `test` and the paired change."
-    out = {}
-    for name, f in (("stitch", front), ("self", end)):
-        smap = ls_map(model, tok, fit, layer, f, end, ridge, batch_size)
-        if epochs: train_map(model, tok, fit, layer, f, end, smap, epochs, lr, batch_size, seed=seed)
-        out[name] = stitch_scores(model, tok, test, layer, f, end, smap, batch_size=batch_size)
+    out = {name: stitch_verses(model, tok, fit, test, layer, f, end, epochs, lr, ridge, seed, batch_size)
+           for name, f in (("stitch", front), ("self", end))}
     st, se = bits_per_byte(out["stitch"]), bits_per_byte(out["self"])
     return dict(layer=layer, bpb_stitch=st["bpb"], bpb_self=se["bpb"], ra=se["bpb"]/st["bpb"],
                 **{f"change {k}": v for k, v in bpb_change(out["self"], out["stitch"]).items()})

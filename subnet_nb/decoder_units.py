@@ -13,7 +13,7 @@ from .decoder_loss import lm_scores, bits_per_byte, bpb_change, held_out_verses
 from .decoder_importance import MASK_ARGS
 from .decoder_pruning import find_lm_subnetwork, random_like, shrink_to
 from .decoder_lape import activation_counts, activation_probs, lape_select, ablation_matrix
-from .decoder_stitching import lm_stitch
+from .decoder_stitching import stitch_verses
 from .masks import kappa
 from .decoder_lenses import mask_lens, decoder_cka
 from .decoder_config import DecoderStudyConfig
@@ -49,7 +49,8 @@ DECODER_KEYS = {"base": ["lang"], "history": ["lang", "seed", "step"],
                 "masks": ["a", "b"], "seed_language": ["masks", "n_langs", "n_seeds"], "lape": ["lang", "layer"],
                 "ablation": ["off", "kind", "draw", "on"], "cka": ["a", "b", "question", "layer"],
                 # a table's rows sorted by these (a verse's rows keep their order)
-                "stitching": ["layer", "variant", "front", "seed"], "transfer": ["lang", "seed", "on", "item"]}
+                "stitching": ["layer", "end", "variant", "front", "seed", "item"],
+                "transfer": ["lang", "seed", "on", "item"]}
 
 DECODER = register(StudyKind("decoder", DecoderStudyConfig, decoder_plan, DecoderContext, costs=decoder_costs,
                              keys=DECODER_KEYS))
@@ -211,13 +212,13 @@ def _cka(ctx, u):
 # %% ../nbs/27b_decoder_units.ipynb #502c4cde
 @worker("decoder", "stitching")
 def _stitching(ctx, u):
-    "Stitch a front subnetwork (or a random one of its counts) into the reference language's at one layer."
-    cfg, k, f = ctx.cfg, u.kw, u.kw["front"]
-    ref = cfg.langs[0]
-    front = ctx.sub(f)
+    "Stitch one front (a subnetwork, or random parts of its counts) into the reference's end at one layer, per verse."
+    cfg, k, f, size = ctx.cfg, u.kw, u.kw["front"], ctx.common_size()
+    ref, front, end = cfg.langs[0], ctx.sub(f, size), {cfg.kind: ctx.sub(k["end"], size)}
     if k["variant"] == "random": front = random_like(front, 7).float()
     fit = held_out_verses((ref,), n=cfg.stitch["n_fit"], split="train", seed=2)[ref].tolist()
-    r = lm_stitch(*ctx.model, fit, ctx.judge(ref), k["layer"], {cfg.kind: front},
-                  {cfg.kind: ctx.sub(DecKey(ref, cfg.seeds[0]))},
-                  epochs=cfg.stitch["epochs"], ridge=cfg.stitch["ridge"], batch_size=cfg.batch_size)
-    return [ctx.store.write_part("stitching", u, [dict(front=f.lang, seed=f.seed, variant=k["variant"], **r)])]
+    s = stitch_verses(*ctx.model, fit, ctx.judge(ref), k["layer"], {cfg.kind: front}, end,
+                      epochs=cfg.stitch["epochs"], ridge=cfg.stitch["ridge"], batch_size=cfg.batch_size)
+    rows = s[["nll", "tokens", "bytes"]].assign(layer=k["layer"], end=k["end"].seed, variant=k["variant"], front=f.lang,
+                                               seed=f.seed, item=range(len(s)), kept=int(front.sum()))
+    return [ctx.store.write_part("stitching", u, rows)]
