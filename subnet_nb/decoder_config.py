@@ -32,7 +32,7 @@ class DecoderStudyConfig(StudySettings):
                                                   threshold=0.9))  # `LMPruneConfig`
     n_judge: int = 32  # test-chapter verses per language that validation, ablations and stitches are judged on
     n_random: int = 1  # random same-count controls per subnetwork and per language's neurons
-    lape: dict = field(default_factory=lambda: dict(n=160, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95))
+    lape: dict = field(default_factory=lambda: dict(n=128, top_rate=0.01, filter_quantile=0.95, activation_quantile=0.95))
     cka: dict = field(default_factory=lambda: dict(n=64, n_perm=200, n_rep=200))  # verses, permutations, half-samples
     stitch: dict = field(default_factory=lambda: dict(layers=(8,), n_fit=32, epochs=0, ridge=1e-3))  # maps' training
     batch_size: int = 8

@@ -8,11 +8,12 @@ import numpy as np, pandas as pd
 import torch
 from tqdm.auto import tqdm
 from .decoder import decoder_layers, decoder_shape, model_device
-from .decoder_loss import lm_batches, lm_scores, bpb_change, relative_change
+from .decoder_loss import lm_batches, lm_scores, bpb_change, relative_change, held_out_verses
+from .masks import jaccard, expected_jaccard
 from .decoder_pruning import random_like
 
 # %% auto #0
-__all__ = ['activation_counts', 'activation_probs', 'lape_select', 'ablation_matrix']
+__all__ = ['activation_counts', 'activation_probs', 'lape_select', 'ablation_matrix', 'lape_stability', 'stable_size']
 
 # %% ../nbs/24_decoder_lape.ipynb #3684be82
 @torch.no_grad()
@@ -90,3 +91,34 @@ def ablation_matrix(model, tok, texts:dict, # {language: texts} that judge the a
             rows.append(dict(off=a, kind=kind, draw=draw, on=b, n_off=int(m.sum()), **bpb_change(base[b], scored),
                              rel=rel["delta"], rel_low=rel["low"], rel_high=rel["high"]))
     return pd.DataFrame(rows)
+
+# %% ../nbs/24_decoder_lape.ipynb #68a4c195
+def lape_stability(model, tok, langs:tuple, # the decoder, its tokenizer, the languages selected against each other
+                   sizes:tuple=(16, 32, 64, 128), # verses per sample, increasing
+                   split:str="train", seed:int=1, # the chapters the samples are drawn from, and the draw
+                   batch_size:int=16, max_length:int=256, progress:bool=False, **select, # `select`: to `lape_select`
+                  ) -> pd.DataFrame:
+    "Per size and language: the Jaccard of the neurons two disjoint samples of that many verses select, and chance."
+    top = max(sizes)
+    v = held_out_verses(tuple(langs), n=2*top, split=split, seed=seed)
+    halves, counts, done, rows = (v.iloc[:top], v.iloc[top:]), [{}, {}], 0, []
+    for n in tqdm(sorted(sizes), disable=not progress, desc="sample sizes"):
+        for h, c in zip(halves, counts):  # add the verses done..n to each sample's counts
+            for l in langs:
+                k, t = activation_counts(model, tok, h[l].iloc[done:n].tolist(), batch_size, max_length)
+                c[l] = (c[l][0] + k, c[l][1] + t) if l in c else (k, t)
+        done = n
+        a, b = (lape_select(*activation_probs(c), **select) for c in counts)
+        rows += [dict(n=n, lang=l, neurons_a=int(a[l].sum()), neurons_b=int(b[l].sum()),
+                      jaccard=float(jaccard(a[l], b[l])), chance=expected_jaccard(a[l], b[l])) for l in langs]
+    return pd.DataFrame(rows)
+
+# %% ../nbs/24_decoder_lape.ipynb #c63c382b
+def stable_size(curve:pd.DataFrame, # `lape_stability`'s rows: n, lang, jaccard
+                rise:float=0.05, # the largest rise of the median overlap per doubling still counted as flat
+               ) -> int:
+    "The smallest sample size from which the median overlap over languages rises by at most `rise` per doubling."
+    med = curve.groupby("n")["jaccard"].median()
+    n, j = med.index.to_numpy(), med.to_numpy()
+    steep = (np.diff(j)/np.log2(n[1:]/n[:-1]) > rise).nonzero()[0]  # steps that still rise
+    return int(n[steep[-1] + 1]) if len(steep) else int(n[0])
