@@ -125,7 +125,10 @@ def relative_change(base:pd.DataFrame, # `lm_scores` of the whole model
 # the decoder study's default languages (all have verses)
 DECODER_LANGS = ("en", "de", "fr", "es", "zh", "vi", "id", "ru")
 # name: (language, code in bible.db, what it is)
-OTHER_VERSIONS = {"en-modern": ("en", "4", "a modern English translation")}
+OTHER_VERSIONS = {"en-modern": ("en", "4", "a modern English translation"),  # the World English Bible
+                  "en-kj2000": ("en", "2", "King James 2000"), "en-bbe": ("en", "3", "Bible in Basic English"),
+                  "de-schlachter": ("de", "s", "Schlachter 1951"), "fr-darby": ("fr", "5", "Darby"),
+                  "fr-ostervald": ("fr", "o", "Ostervald"), "es-rv1989": ("es", "9", "Reina-Valera 1989")}
 
 def held_out_verses(langs=DECODER_LANGS, # languages (from `verses.VERSIONS`) or names in `OTHER_VERSIONS`
                     n:int=64, # verses to draw
