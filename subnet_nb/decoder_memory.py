@@ -11,7 +11,7 @@ from .decoder import model_device
 from .decoder_loss import held_out_verses
 
 # %% auto #0
-__all__ = ['prefix_match', 'completions', 'memorisation', 'memorisation_table', 'paired_gap']
+__all__ = ['prefix_match', 'completions', 'memorisation', 'wilson', 'mean_interval', 'memorisation_table', 'paired_gap']
 
 # %% ../nbs/21a_decoder_memory.ipynb #f5086ee9
 def prefix_match(a:list, # generated token ids
@@ -51,19 +51,28 @@ def memorisation(model, tok, versions:tuple, # languages or names in `decoder_lo
     return pd.concat([completions(model, tok, v[x].tolist(), progress).assign(version=x, verse=v["verse"].to_numpy())
                       for x in versions], ignore_index=True)
 
+def wilson(k:int, n:int, level:float=0.95) -> tuple:
+    "Wilson interval of the share `k` of `n` (NaNs when `n` is 0)."
+    return tuple(stats.binomtest(k, n).proportion_ci(level, method="wilson")) if n else (np.nan, np.nan)
+
+def mean_interval(x, level:float=0.95) -> tuple:
+    "The mean of `x` and its t interval: (mean, low, high)."
+    x = np.asarray(x, float); m = x.mean()
+    h = stats.t.ppf((1 + level)/2, len(x) - 1)*x.std(ddof=1)/np.sqrt(len(x))
+    return m, m - h, m + h
+
 def memorisation_table(mem:pd.DataFrame, level:float=0.95) -> pd.DataFrame:
     "Per version: verses, exact share (Wilson interval), mean share of the second half matched (t interval)."
     def one(d):
         k, n = int(d["exact"].sum()), len(d)
-        lo, hi = stats.binomtest(k, n).proportion_ci(level, method="wilson")
-        se = d["share"].std(ddof=1)/np.sqrt(n); t = stats.t.ppf((1 + level)/2, n - 1)
-        return pd.Series(dict(verses=n, exact=k/n, exact_low=lo, exact_high=hi, share=d["share"].mean(),
-                              share_low=d["share"].mean() - t*se, share_high=d["share"].mean() + t*se))
+        (lo, hi), (m, m_lo, m_hi) = wilson(k, n, level), mean_interval(d["share"], level)
+        return pd.Series(dict(verses=n, exact=k/n, exact_low=lo, exact_high=hi, share=m, share_low=m_lo,
+                              share_high=m_hi))
     return pd.DataFrame({x: one(d) for x, d in mem.groupby("version", sort=False)}).T
 
 # %% ../nbs/21a_decoder_memory.ipynb #9fe84562
 def paired_gap(mem:pd.DataFrame, a:str, b:str, level:float=0.95) -> dict:
     "Mean share matched in version `a` minus `b` over the same verses, with its paired t interval."
     x = mem.pivot_table(index="verse", columns="version", values="share")[[a, b]].dropna()
-    d = x[a] - x[b]; se = d.std(ddof=1)/np.sqrt(len(d)); t = stats.t.ppf((1 + level)/2, len(d) - 1)
-    return dict(a=a, b=b, verses=len(d), gap=d.mean(), low=d.mean() - t*se, high=d.mean() + t*se)
+    gap, low, high = mean_interval(x[a] - x[b], level)
+    return dict(a=a, b=b, verses=len(x), gap=gap, low=low, high=high)

@@ -159,10 +159,10 @@ def stitch_test(st:pd.DataFrame, # `stitch_table`
     def diff(perm):  # perm[g]: which language's front stands in each language's place in group g
         X = np.stack([D[g][:, p] for g, p in enumerate(perm)])
         return X[..., 1:].mean() - X[..., 0].mean()
-    g = np.random.default_rng(seed)
+    g, obs = np.random.default_rng(seed), diff([np.arange(len(langs))]*len(D))
     null = np.array([diff([g.permutation(len(langs)) for _ in D]) for _ in range(n_perm)])
-    return dict(own=D[..., 0].mean(), other=D[..., 1:].mean(), difference=diff([np.arange(len(langs))]*len(D)),
-                **perm_p(null, diff([np.arange(len(langs))]*len(D))), n_langs=len(langs), n_groups=len(D))
+    return dict(own=D[..., 0].mean(), other=D[..., 1:].mean(), difference=obs, **perm_p(null, obs),
+                n_langs=len(langs), n_groups=len(D))
 
 # %% ../nbs/28_decoder_report.ipynb #18c4f1ae
 def _finding_stitching(T):

@@ -10,6 +10,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 from .decoder import decoder_layers, decoder_shape, model_device
 from .decoder_loss import lm_batches
+from .decoder_memory import wilson
 from .decoder_pruning import random_like
 
 # %% auto #0
@@ -97,15 +98,12 @@ def steering(model, tok, prompts:dict, # {language: prompts in it}
     return pd.DataFrame(rows)
 
 # %% ../nbs/24a_decoder_steering.ipynb #4c1be3a5
-def _wilson(k:int, n:int, level:float=0.95) -> tuple:
-    return tuple(stats.binomtest(k, n).proportion_ci(level, method="wilson")) if n else (np.nan, np.nan)
-
 def steering_table(st:pd.DataFrame) -> pd.DataFrame:
     "Per pair and kind: prompts, share of continuations in Y and in X, with Wilson intervals."
     def one(d):
         x, y, n = d["x"].iloc[0], d["y"].iloc[0], len(d)
         (ky, kx) = (int((d["lang"] == z).sum()) for z in (y, x))
-        (yl, yh), (xl, xh) = _wilson(ky, n), _wilson(kx, n)
+        (yl, yh), (xl, xh) = wilson(ky, n), wilson(kx, n)
         return pd.Series(dict(prompts=n, in_y=ky/n, in_y_low=yl, in_y_high=yh, in_x=kx/n, in_x_low=xl, in_x_high=xh))
     return st.groupby(["x", "y", "kind"], sort=False)[["x", "y", "lang"]].apply(one)
 
